@@ -1,0 +1,82 @@
+"""``csrae``: prepare data, train and evaluate one configuration without Snakemake."""
+
+import argparse
+import json
+from pathlib import Path
+
+from csrae.data import DATASETS, Dataset
+from csrae.evaluation import EvalConfig
+from csrae.models import MODELS
+from csrae.run import RunSpec, train_run
+from csrae.steps import evaluate_run, fit_feature_net, prepare
+from csrae.trainer import TrainConfig
+
+
+def parse_hparam(text: str) -> tuple[str, float]:
+    name, sep, value = text.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE (e.g. lambda=1.0), got {text!r}")
+    return name, int(value) if name == "K" else float(value)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="csrae", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("prepare", help="generate or load a dataset into DIR (data.npz, meta.json)")
+    p.add_argument("--dataset", required=True, choices=sorted(DATASETS))
+    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--source", type=Path, help="source file for datasets read from disk")
+
+    t = sub.add_parser("train", help="train one configuration; rerun the same command to resume")
+    t.add_argument("--data", required=True, type=Path, help="prepared dataset directory")
+    t.add_argument("--model", required=True, choices=sorted(MODELS))
+    t.add_argument("--hp", action="append", type=parse_hparam, default=[], help="NAME=VALUE, e.g. lambda=1 K=10")
+    t.add_argument("--latent-dim", type=int, default=40)
+    defaults = TrainConfig()
+    for name in ("epochs", "warmup", "patience", "batch_size", "seed"):
+        t.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name))
+    t.add_argument("--lr", type=float, default=defaults.lr)
+    t.add_argument("--out", required=True, type=Path, help="run directory (model.pt, history.csv, summary.json)")
+    t.add_argument("--state-dir", type=Path, help="where the resumable checkpoint lives (default: OUT/state)")
+
+    e = sub.add_parser("evaluate", help="evaluate a trained run")
+    e.add_argument("--data", required=True, type=Path)
+    e.add_argument("--run", required=True, type=Path, help="run directory holding model.pt")
+    e.add_argument("--feature-net", type=Path, help="domain classifier for FID (see `csrae feature-net`)")
+    e.add_argument("--ll-samples", type=int, default=EvalConfig.ll_samples)
+    e.add_argument("--fid-samples", type=int, default=EvalConfig.fid_samples)
+    e.add_argument("--inception", choices=("auto", "yes", "no"), default="auto")
+
+    f = sub.add_parser("feature-net", help="train the domain classifier used for FID")
+    f.add_argument("--data", required=True, type=Path)
+    f.add_argument("--out", required=True, type=Path)
+    f.add_argument("--epochs", type=int, default=10)
+
+    args = parser.parse_args(argv)
+    if args.command == "prepare":
+        data = prepare(args.dataset, args.out, **({"path": args.source} if args.source else {}))
+        print(json.dumps(data.meta(), indent=2))
+    elif args.command == "train":
+        config = TrainConfig(args.epochs, args.warmup, args.patience, args.batch_size, args.lr, args.seed)
+        data = Dataset.load(args.data)
+        spec = RunSpec(data.name, args.model, dict(args.hp), args.latent_dim, config)
+        train_run(spec, data, args.out, args.state_dir or args.out / "state")
+    elif args.command == "evaluate":
+        config = EvalConfig(ll_samples=args.ll_samples, fid_samples=args.fid_samples)
+        record = evaluate_run(
+            args.data,
+            args.run / "model.pt",
+            config,
+            args.run / "metrics.json",
+            args.run / "artefacts.npz",
+            args.feature_net,
+            args.inception,
+        )
+        print(json.dumps(record, indent=2))
+    elif args.command == "feature-net":
+        print(f"test accuracy {fit_feature_net(args.data, args.out, args.epochs):.4f}")
+
+
+if __name__ == "__main__":
+    main()

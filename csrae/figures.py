@@ -1,0 +1,77 @@
+"""The paper's figures, drawn from arrays and tables (matplotlib, Agg)."""
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from scipy.stats import norm  # noqa: E402
+
+from csrae.data.dataset import atomic_write  # noqa: E402
+from csrae.data.toy import GMM1D_MEANS  # noqa: E402
+
+
+def save(fig, path: str | Path) -> None:
+    atomic_write(Path(path), lambda f: fig.savefig(f, format="png", dpi=110, bbox_inches="tight"))
+    plt.close(fig)
+
+
+def figure1(samples: np.ndarray, fit: dict, path) -> None:
+    """Target ½N(−3,1)+½N(3,1) with the KL Gaussian fit (a) and the CS mixture fit (b)."""
+    grid = np.linspace(-8, 8, 800)
+    target = 0.5 * sum(norm.pdf(grid, m, 1.0) for m in GMM1D_MEANS)
+    kl_fit = norm.pdf(grid, fit["kl"]["loc"][0], np.exp(0.5 * fit["kl"]["logvar"][0]))
+    cs = fit["cs"]
+    cs_fit = sum(w * norm.pdf(grid, m, np.exp(0.5 * lv)) for w, m, lv in zip(cs["weights"], cs["loc"], cs["logvar"]))
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.2), sharey=True)
+    for ax, approx, title in ((axes[0], kl_fit, "(a) KL, one Gaussian"), (axes[1], cs_fit, "(b) CS, mixture of two")):
+        ax.hist(samples[:, 0], bins=80, density=True, color="0.85", label="samples")
+        ax.plot(grid, target, color="tab:blue", label="true posterior")
+        ax.plot(grid, approx, color="tab:orange", label="approximation")
+        ax.set_title(title)
+        ax.set_xlabel("z")
+    axes[0].legend(frameon=False, fontsize=8)
+    save(fig, path)
+
+
+def figure2(panels: list[tuple[float, dict]], prior: np.ndarray | None, path) -> None:
+    """Pinwheel latents (row 1, coloured by arm) and reconstructions (row 2) across λ."""
+    fig, axes = plt.subplots(2, len(panels), figsize=(2.6 * len(panels), 5.2), squeeze=False)
+    for col, (lam, art) in enumerate(panels):
+        top, bottom = axes[0, col], axes[1, col]
+        if prior is not None:
+            top.scatter(*prior.T, s=4, c="0.8")
+        top.scatter(*art["latent_loc"][:, :2].T, s=3, c=art["labels"], cmap="tab10")
+        top.set_title(f"λ = {lam:g}")
+        bottom.scatter(*art["inputs"].T, s=3, c="0.75", label="data")
+        bottom.scatter(*art["reconstructions"].T, s=3, c="tab:red", label="reconstruction")
+    axes[0, 0].set_ylabel("latent means")
+    axes[1, 0].set_ylabel("reconstructions")
+    save(fig, path)
+
+
+def figure3(summary, weight_name: str, path) -> None:
+    """(a) test RE vs regulariser over the weight; selection criterion vs (b) FID and (c) LL."""
+    sizes = 15 + 25 * summary[weight_name].to_numpy()
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.4))
+    axes[0].scatter(summary["test_reg"], summary["test_re"], s=sizes)
+    axes[0].set(xlabel="test regulariser", ylabel="test RE", title=f"(a) RE vs regulariser (size ∝ {weight_name})")
+    axes[1].scatter(summary["val_criterion"], summary["fid"], s=sizes)
+    axes[1].set(xlabel="validation RE + regulariser", ylabel="FID", title="(b) selection criterion vs FID")
+    axes[2].scatter(summary["val_criterion"], -summary["test_ll"], s=sizes)
+    axes[2].set(xlabel="validation RE + regulariser", ylabel="test −LL (nats)", title="(c) selection criterion vs −LL")
+    save(fig, path)
+
+
+def image_grid(rows: list[tuple[str, np.ndarray]], image_shape: tuple, path, n: int = 16) -> None:
+    """One row of ``n`` images per (label, images) pair (Figures 5-6)."""
+    fig, axes = plt.subplots(len(rows), 1, figsize=(n * 0.6, 0.8 * len(rows) + 0.3), squeeze=False)
+    channels, height, width = image_shape
+    for ax, (label, images) in zip(axes[:, 0], rows):
+        strip = images[:n].reshape(-1, channels, height, width).transpose(2, 0, 3, 1).reshape(height, -1, channels)
+        ax.imshow(strip.squeeze(-1) if channels == 1 else strip, cmap="gray", vmin=0, vmax=1)
+        ax.set_axis_off()
+        ax.set_title(label, fontsize=8, loc="left")
+    save(fig, path)

@@ -1,0 +1,40 @@
+"""Diagonal Gaussians and mixtures of them, in log space.
+
+A mixture is described by three tensors: locations ``[..., K, D]``,
+log-variances ``[..., K, D]`` and unnormalised log-weights ``[..., K]``.
+"""
+
+import math
+
+import torch
+from torch import Tensor
+
+LOG_2PI = math.log(2.0 * math.pi)
+
+
+def log_normal(x: Tensor, loc: Tensor, logvar: Tensor) -> Tensor:
+    """log N(x; loc, diag exp(logvar)), summed over the last dimension."""
+    return -0.5 * (LOG_2PI + logvar + (x - loc).pow(2) * torch.exp(-logvar)).sum(-1)
+
+
+def log_mixture(x: Tensor, loc: Tensor, logvar: Tensor, logits: Tensor) -> Tensor:
+    """log Σ_k π_k N(x; m_k, v_k) for points ``x`` of shape ``[..., D]``.
+
+    ``loc``/``logvar`` are ``[K, D]`` (or broadcastable ``[..., K, D]``),
+    ``logits`` are the unnormalised log-weights ``[..., K]``.
+    """
+    log_pi = torch.log_softmax(logits, dim=-1)
+    return torch.logsumexp(log_pi + log_normal(x.unsqueeze(-2), loc, logvar), dim=-1)
+
+
+def sample_normal(loc: Tensor, logvar: Tensor, n: int | None = None) -> Tensor:
+    """Reparameterised draws loc + σ·ε; with ``n``, a leading sample dimension."""
+    shape = loc.shape if n is None else (n, *loc.shape)
+    eps = torch.randn(shape, dtype=loc.dtype, device=loc.device)
+    return loc + torch.exp(0.5 * logvar) * eps
+
+
+def sample_mixture(loc: Tensor, logvar: Tensor, logits: Tensor, n: int) -> Tensor:
+    """``n`` draws from a mixture with parameters ``[K, D]``, ``[K, D]``, ``[K]``."""
+    k = torch.multinomial(torch.softmax(logits, -1), n, replacement=True)
+    return sample_normal(loc[k], logvar[k])

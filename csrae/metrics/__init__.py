@@ -1,0 +1,1 @@
+"""Evaluation metrics: Fréchet distance (FID), kNN error, feature extractors."""

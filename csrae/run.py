@@ -1,0 +1,71 @@
+"""One training run end to end: build, train (resumably), save; and load it back.
+
+A run directory holds ``model.pt`` (the run's spec and best weights),
+``history.csv`` (per-epoch metrics) and ``summary.json`` (the best epoch).
+"""
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+
+from csrae.data import Dataset
+from csrae.data.dataset import atomic_write
+from csrae.models import Autoencoder, build_model
+from csrae.trainer import TrainConfig, Trainer
+
+
+@dataclass
+class RunSpec:
+    """Everything that defines a trained model: dataset, model, hyperparameters, settings."""
+
+    dataset: str
+    model: str
+    hparams: dict
+    latent_dim: int
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def build(self, data: Dataset) -> Autoencoder:
+        torch.manual_seed(self.train.seed)
+        return build_model(self.model, self.hparams, data.data_dim, self.latent_dim, data.architecture, data.likelihood)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "RunSpec":
+        return cls(**{**d, "train": TrainConfig(**d["train"])})
+
+
+def train_run(spec: RunSpec, data: Dataset, out_dir: str | Path, state_dir: str | Path, log=print) -> dict:
+    """Train ``spec`` on ``data``; resume from ``state_dir`` if a checkpoint is there."""
+    if data.name != spec.dataset:
+        raise ValueError(f"the run is for dataset {spec.dataset!r} but {data.name!r} was given")
+    model = spec.build(data)
+    log(f"training {spec.model} {spec.hparams} on {spec.dataset} (latent {spec.latent_dim}, seed {spec.train.seed})")
+    trainer = Trainer(model, data, spec.train, state_dir, log=log)
+    best = trainer.fit()
+    out_dir = Path(out_dir)
+    summary = {"spec": spec.to_dict(), "best_epoch": best["epoch"], "epochs_run": trainer.epoch, "best": best}
+    trainer.write_history(out_dir / "history.csv")
+    save_model(model, spec, out_dir / "model.pt")
+    atomic_write(out_dir / "summary.json", lambda f: f.write(json.dumps(summary, indent=2).encode()))
+    log(f"best epoch {best['epoch']} of {trainer.epoch}: val loss {best['val_loss']:.4f}")
+    return summary
+
+
+def save_model(model: Autoencoder, spec: RunSpec, path: Path) -> None:
+    def write(f):
+        torch.save({"spec": spec.to_dict(), "state_dict": model.state_dict()}, f)
+
+    atomic_write(path, write)
+
+
+def load_model(path: str | Path, data: Dataset) -> tuple[Autoencoder, RunSpec]:
+    """Rebuild a saved model (read with ``weights_only=True``)."""
+    saved = torch.load(path, weights_only=True)
+    spec = RunSpec.from_dict(saved["spec"])
+    model = spec.build(data)
+    model.load_state_dict(saved["state_dict"])
+    return model.eval(), spec

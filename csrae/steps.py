@@ -1,0 +1,81 @@
+"""File-to-file steps shared by the command line and the Snakemake workflow.
+
+Each step reads its inputs from disk, calls the library and writes its
+outputs atomically, so either front end is a thin adapter over it.
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from csrae.data import Dataset, prepare_dataset
+from csrae.data.dataset import atomic_write
+from csrae.evaluation import EvalConfig, evaluate
+from csrae.metrics.features import FeatureNet, InceptionWeightsMissing, accuracy, load_inception, train_feature_net
+from csrae.run import load_model
+
+
+def write_json(path: str | Path, obj) -> None:
+    atomic_write(Path(path), lambda f: f.write(json.dumps(obj, indent=2, default=_jsonable).encode()))
+
+
+def _jsonable(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def prepare(name: str, out_dir: str | Path, **options) -> Dataset:
+    data = prepare_dataset(name, **options)
+    data.save(out_dir)
+    return data
+
+
+def fit_feature_net(data_dir: str | Path, out_path: str | Path, epochs: int = 10, seed: int = 0) -> float:
+    """Train the domain classifier for FID on the training split; return its test accuracy."""
+    data = Dataset.load(data_dir)
+    net = train_feature_net(data.x["train"], data.y["train"], epochs=epochs, seed=seed)
+    test_accuracy = accuracy(net, data.x["test"], data.y["test"])
+    payload = {"state_dict": net.state_dict(), "data_dim": data.data_dim, "n_classes": net.head.out_features}
+    atomic_write(Path(out_path), lambda f: torch.save(payload | {"test_accuracy": test_accuracy}, f))
+    return test_accuracy
+
+
+def load_feature_net(path: str | Path) -> FeatureNet:
+    saved = torch.load(path, weights_only=True)
+    net = FeatureNet(saved["data_dim"], saved["n_classes"])
+    net.load_state_dict(saved["state_dict"])
+    return net.eval()
+
+
+def evaluate_run(
+    data_dir: str | Path,
+    model_path: str | Path,
+    config: EvalConfig,
+    metrics_path: str | Path,
+    artefacts_path: str | Path,
+    feature_net_path: str | Path | None = None,
+    inception: str = "auto",
+    log=print,
+) -> dict:
+    """Evaluate a saved model; ``inception`` is "auto" (when weights are cached), "yes" or "no"."""
+    data = Dataset.load(data_dir)
+    model, spec = load_model(model_path, data)
+    feature_net = load_feature_net(feature_net_path) if feature_net_path else None
+    inception_net = None
+    if inception != "no" and data.is_image:
+        try:
+            inception_net = load_inception()
+        except InceptionWeightsMissing as missing:
+            if inception == "yes":
+                raise
+            log(f"Inception FID skipped: {missing}")
+    metrics, artefacts = evaluate(model, data, config, feature_net, inception_net)
+    record = {"dataset": spec.dataset, "model": spec.model, "seed": spec.train.seed} | spec.hparams | metrics
+    write_json(metrics_path, record)
+    atomic_write(Path(artefacts_path), lambda f: np.savez_compressed(f, **artefacts))
+    return record

@@ -1,0 +1,18 @@
+"""Figure 2: latents and reconstructions across the regulariser weight (first seed)."""
+
+import sys
+
+import numpy as np
+
+from csrae.figures import figure2
+from csrae.models import parse_hp_id
+
+sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
+model = snakemake.config["figure2"]["model"]
+panels = []
+for path in snakemake.input:
+    hp = parse_hp_id(model, path.split("/")[-3])
+    with np.load(path, allow_pickle=False) as artefacts:
+        panels.append((hp[snakemake.params.weight], dict(artefacts)))
+panels.sort(key=lambda panel: panel[0])
+figure2(panels, panels[0][1]["prior_loc"] if model == "MixtureCSRAE" else None, snakemake.output[0])

@@ -1,0 +1,24 @@
+"""Figures 5-6: test images with reconstructions, and samples, of each selected model."""
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from csrae.figures import image_grid
+
+sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
+image_shape = tuple(json.loads(Path(snakemake.input.meta).read_text())["image_shape"])
+samples, reconstructions = [], []
+for path in snakemake.input.selections:
+    selected = json.loads(Path(path).read_text())
+    run = Path(path).parent.parent.parent / "runs" / selected["dataset"] / selected["model"] / selected["hp"]
+    with np.load(run / f"seed{snakemake.params.seed}" / "artefacts.npz", allow_pickle=False) as art:
+        label = f"{selected['model']} ({selected['hp']})"
+        samples.append((label, art["samples"]))
+        if not reconstructions:
+            reconstructions.append(("test images", art["inputs"]))
+        reconstructions.append((label, art["reconstructions"]))
+image_grid(samples, image_shape, snakemake.output.samples)
+image_grid(reconstructions, image_shape, snakemake.output.reconstructions)
