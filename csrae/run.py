@@ -11,7 +11,7 @@ from pathlib import Path
 import torch
 
 from csrae.data import Dataset
-from csrae.data.dataset import atomic_write
+from csrae.data.dataset import atomic_write, atomic_write_text
 from csrae.models import Autoencoder, build_model
 from csrae.trainer import TrainConfig, Trainer
 
@@ -50,7 +50,7 @@ def train_run(spec: RunSpec, data: Dataset, out_dir: str | Path, state_dir: str 
     summary = {"spec": spec.to_dict(), "best_epoch": best["epoch"], "epochs_run": trainer.epoch, "best": best}
     trainer.write_history(out_dir / "history.csv")
     save_model(model, spec, out_dir / "model.pt")
-    atomic_write(out_dir / "summary.json", lambda f: f.write(json.dumps(summary, indent=2).encode()))
+    atomic_write_text(out_dir / "summary.json", json.dumps(summary, indent=2))
     log(f"best epoch {best['epoch']} of {trainer.epoch}: val loss {best['val_loss']:.4f}")
     return summary
 

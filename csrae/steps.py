@@ -11,14 +11,14 @@ import numpy as np
 import torch
 
 from csrae.data import Dataset, prepare_dataset
-from csrae.data.dataset import atomic_write
+from csrae.data.dataset import atomic_write, atomic_write_text
 from csrae.evaluation import EvalConfig, evaluate
 from csrae.metrics.features import FeatureNet, InceptionWeightsMissing, accuracy, load_inception, train_feature_net
 from csrae.run import load_model
 
 
 def write_json(path: str | Path, obj) -> None:
-    atomic_write(Path(path), lambda f: f.write(json.dumps(obj, indent=2, default=_jsonable).encode()))
+    atomic_write_text(Path(path), json.dumps(obj, indent=2, default=_jsonable))
 
 
 def _jsonable(value):

@@ -17,7 +17,7 @@ import torch
 from tqdm import tqdm
 
 from csrae.data import Dataset
-from csrae.data.dataset import atomic_write
+from csrae.data.dataset import atomic_write, atomic_write_text
 from csrae.models import Autoencoder
 
 CHECKPOINT = "checkpoint.pt"
@@ -164,4 +164,4 @@ class Trainer:
         writer = csv.DictWriter(text, fieldnames=list(self.history[0]))
         writer.writeheader()
         writer.writerows(self.history)
-        atomic_write(Path(path), lambda f: f.write(text.getvalue().encode()))
+        atomic_write_text(Path(path), text.getvalue())

@@ -8,6 +8,7 @@ from csrae.data.mnist5k import mnist5k
 from csrae.data.toy import gmm1d_samples, pinwheel
 
 DATASETS: dict[str, Callable[..., Dataset]] = {"pinwheel": pinwheel, "mnist5k": mnist5k}
+IMAGE_DATASETS = frozenset({"mnist5k"})  # FID on these uses a trained domain classifier
 
 
 def prepare_dataset(name: str, **options) -> Dataset:
@@ -17,4 +18,4 @@ def prepare_dataset(name: str, **options) -> Dataset:
     return DATASETS[name](**options)
 
 
-__all__ = ["DATASETS", "Dataset", "DatasetFileError", "gmm1d_samples", "prepare_dataset"]
+__all__ = ["DATASETS", "IMAGE_DATASETS", "Dataset", "DatasetFileError", "gmm1d_samples", "prepare_dataset"]

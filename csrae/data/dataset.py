@@ -58,7 +58,7 @@ class Dataset:
         directory.mkdir(parents=True, exist_ok=True)
         arrays = {f"x_{s}": self.x[s] for s in SPLITS} | {f"y_{s}": self.y[s] for s in SPLITS}
         atomic_write(directory / "data.npz", lambda f: np.savez_compressed(f, **arrays))
-        atomic_write(directory / "meta.json", lambda f: f.write(json.dumps(self.meta(), indent=2).encode()))
+        atomic_write_text(directory / "meta.json", json.dumps(self.meta(), indent=2))
 
     @classmethod
     def load(cls, directory: str | Path) -> "Dataset":
@@ -98,6 +98,10 @@ def atomic_write(path: Path, write) -> None:
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write(path, lambda f: f.write(text.encode()))
 
 
 def split_indices(labels: np.ndarray, fractions: tuple[float, float, float], seed: int) -> dict[str, np.ndarray]:

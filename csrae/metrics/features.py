@@ -75,7 +75,8 @@ def load_inception() -> nn.Module:
     path = inception_weights_path()
     if not path.is_file():
         raise InceptionWeightsMissing(
-            f"Inception FID needs pytorch-fid's weights at {path} (TORCH_HOME={os.environ.get('TORCH_HOME', 'unset')}). "
+            f"Inception FID needs pytorch-fid's weights at {path} "
+            f"(TORCH_HOME={os.environ.get('TORCH_HOME', 'unset')}). "
             f"Download {INCEPTION_URL} there on a machine with network access."
         )
     from pytorch_fid.inception import InceptionV3

@@ -1,16 +1,16 @@
 import itertools
 
+import csrae.data
+
 from snakemake.utils import validate
 
 from csrae.models import HYPERPARAMETERS, WEIGHT_NAME, hp_id
 
-
 validate(config, schema="../schemas/config.schema.yaml")
 
-RESULTS = "results"
-RUN = RESULTS + "/runs/{dataset}/{model}/{hp}/seed{seed}"
+RUN = "results/runs/{dataset}/{model}/{hp}/seed{seed}"
 DATASETS = list(config["datasets"])
-IMAGE_DATASETS = [d for d in DATASETS if d == "mnist5k"]
+IMAGE_DATASETS = [d for d in DATASETS if d in csrae.data.IMAGE_DATASETS]
 
 
 wildcard_constraints:
@@ -41,12 +41,26 @@ def training_settings(dataset):
 def run_paths(name, dataset, model, seeds=None):
     """``name`` (a file in the run directory) for every setting and seed."""
     return expand(
-        RUN + "/" + name,
+        f"{RUN}/{name}",
         dataset=dataset,
         model=model,
         hp=hp_ids(dataset, model),
         seed=seeds if seeds is not None else config["seeds"],
     )
+
+
+def feature_net_input(wildcards):
+    if wildcards.dataset in IMAGE_DATASETS:
+        return rules.feature_net.output[0].format(dataset=wildcards.dataset)
+    return []
+
+
+def all_selections():
+    return [
+        f"results/selection/{dataset}/{model}.json"
+        for dataset in DATASETS
+        for model in model_grids(dataset)
+    ]
 
 
 def check_figure2():
@@ -63,17 +77,17 @@ check_figure2()
 
 def all_outputs():
     outputs = [
-        f"{RESULTS}/{name}"
+        f"results/{name}"
         for name in ("table1.csv", "table1.md", "table2.csv", "table2.md")
     ]
-    outputs += [f"{RESULTS}/figures/figure1.png", f"{RESULTS}/figures/figure2.png"]
+    outputs += ["results/figures/figure1.png", "results/figures/figure2.png"]
     for dataset in DATASETS:
         for model in model_grids(dataset):
-            outputs.append(f"{RESULTS}/selection/{dataset}/{model}_sweep.csv")
+            outputs.append(f"results/selection/{dataset}/{model}_sweep.csv")
             if model != "VAE":
-                outputs.append(f"{RESULTS}/figures/figure3_{dataset}_{model}.png")
+                outputs.append(f"results/figures/figure3_{dataset}_{model}.png")
     outputs += expand(
-        f"{RESULTS}/figures/{{kind}}_{{dataset}}.png",
+        f"results/figures/{{kind}}_{{dataset}}.png",
         kind=("samples", "reconstructions"),
         dataset=IMAGE_DATASETS,
     )

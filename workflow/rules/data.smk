@@ -1,13 +1,13 @@
 rule prepare_dataset:
     output:
-        data=RESULTS + "/data/{dataset}/data.npz",
-        meta=RESULTS + "/data/{dataset}/meta.json",
+        data="results/data/{dataset}/data.npz",
+        meta="results/data/{dataset}/meta.json",
     log:
-        RESULTS + "/logs/prepare/{dataset}.log",
-    params:
-        source=lambda wildcards: config["datasets"][wildcards.dataset].get("source"),
+        "results/logs/prepare/{dataset}.log",
     conda:
         "../../envs/csrae.yaml"
+    params:
+        source=lambda wildcards: config["datasets"][wildcards.dataset].get("source"),
     script:
         "../scripts/prepare.py"
 
@@ -16,13 +16,13 @@ rule feature_net:
     input:
         data=rules.prepare_dataset.output.data,
     output:
-        RESULTS + "/data/{dataset}/feature_net.pt",
+        "results/data/{dataset}/feature_net.pt",
     log:
-        RESULTS + "/logs/feature_net/{dataset}.log",
-    params:
-        epochs=config["feature_net"]["epochs"],
-    threads: 1
+        "results/logs/feature_net/{dataset}.log",
     conda:
         "../../envs/csrae.yaml"
+    threads: 1
+    params:
+        epochs=config["feature_net"]["epochs"],
     script:
         "../scripts/feature_net.py"

@@ -1,31 +1,23 @@
-def all_selections():
-    return [
-        f"{RESULTS}/selection/{dataset}/{model}.json"
-        for dataset in DATASETS
-        for model in model_grids(dataset)
-    ]
-
-
 rule tables:
     input:
         all_selections(),
     output:
         table1=report(
-            RESULTS + "/table1.csv",
+            "results/table1.csv",
             caption="../report/table1.rst",
             category="Tables",
             labels={"table": "Table I (FID)"},
         ),
-        table1_md=RESULTS + "/table1.md",
+        table1_md="results/table1.md",
         table2=report(
-            RESULTS + "/table2.csv",
+            "results/table2.csv",
             caption="../report/table2.rst",
             category="Tables",
             labels={"table": "Table II (kNN error)"},
         ),
-        table2_md=RESULTS + "/table2.md",
+        table2_md="results/table2.md",
     log:
-        RESULTS + "/logs/tables.log",
+        "results/logs/tables.log",
     conda:
         "../../envs/csrae.yaml"
     script:
@@ -35,17 +27,17 @@ rule tables:
 rule figure1:
     output:
         report(
-            RESULTS + "/figures/figure1.png",
+            "results/figures/figure1.png",
             caption="../report/figure1.rst",
             category="Figures",
             labels={"figure": "Figure 1"},
         ),
     log:
-        RESULTS + "/logs/figure1.log",
-    params:
-        settings=config["figure1"],
+        "results/logs/figure1.log",
     conda:
         "../../envs/csrae.yaml"
+    params:
+        settings=config["figure1"],
     script:
         "../scripts/figure1.py"
 
@@ -60,17 +52,17 @@ rule figure2:
         ),
     output:
         report(
-            RESULTS + "/figures/figure2.png",
+            "results/figures/figure2.png",
             caption="../report/figure2.rst",
             category="Figures",
             labels={"figure": "Figure 2"},
         ),
     log:
-        RESULTS + "/logs/figure2.log",
-    params:
-        weight=WEIGHT_NAME[config["figure2"]["model"]],
+        "results/logs/figure2.log",
     conda:
         "../../envs/csrae.yaml"
+    params:
+        weight=WEIGHT_NAME[config["figure2"]["model"]],
     script:
         "../scripts/figure2.py"
 
@@ -80,17 +72,17 @@ rule figure3:
         sweep=rules.select_model.output.sweep,
     output:
         report(
-            RESULTS + "/figures/figure3_{dataset}_{model}.png",
+            "results/figures/figure3_{dataset}_{model}.png",
             caption="../report/figure3.rst",
             category="Figures",
             labels={"figure": "Figure 3", "dataset": "{dataset}", "model": "{model}"},
         ),
     log:
-        RESULTS + "/logs/figure3/{dataset}_{model}.log",
-    params:
-        weight=lambda wildcards: WEIGHT_NAME[wildcards.model],
+        "results/logs/figure3/{dataset}_{model}.log",
     conda:
         "../../envs/csrae.yaml"
+    params:
+        weight=lambda wildcards: WEIGHT_NAME[wildcards.model],
     script:
         "../scripts/figure3.py"
 
@@ -98,7 +90,7 @@ rule figure3:
 rule image_grids:
     input:
         selections=lambda wildcards: [
-            f"{RESULTS}/selection/{wildcards.dataset}/{model}.json"
+            f"results/selection/{wildcards.dataset}/{model}.json"
             for model in model_grids(wildcards.dataset)
         ],
         artefacts=lambda wildcards: [
@@ -111,22 +103,22 @@ rule image_grids:
         meta=rules.prepare_dataset.output.meta,
     output:
         samples=report(
-            RESULTS + "/figures/samples_{dataset}.png",
+            "results/figures/samples_{dataset}.png",
             caption="../report/samples.rst",
             category="Figures",
             labels={"figure": "Figure 6 (samples)", "dataset": "{dataset}"},
         ),
         reconstructions=report(
-            RESULTS + "/figures/reconstructions_{dataset}.png",
+            "results/figures/reconstructions_{dataset}.png",
             caption="../report/reconstructions.rst",
             category="Figures",
             labels={"figure": "Figure 5 (reconstructions)", "dataset": "{dataset}"},
         ),
     log:
-        RESULTS + "/logs/image_grids/{dataset}.log",
-    params:
-        seed=config["seeds"][0],
+        "results/logs/image_grids/{dataset}.log",
     conda:
         "../../envs/csrae.yaml"
+    params:
+        seed=config["seeds"][0],
     script:
         "../scripts/image_grids.py"

@@ -3,15 +3,15 @@ rule select_model:
         lambda wildcards: run_paths("metrics.json", wildcards.dataset, wildcards.model),
     output:
         sweep=report(
-            RESULTS + "/selection/{dataset}/{model}_sweep.csv",
+            "results/selection/{dataset}/{model}_sweep.csv",
             caption="../report/sweep.rst",
             category="Model selection",
             subcategory="{dataset}",
             labels={"dataset": "{dataset}", "model": "{model}"},
         ),
-        selected=RESULTS + "/selection/{dataset}/{model}.json",
+        selected="results/selection/{dataset}/{model}.json",
     log:
-        RESULTS + "/logs/select/{dataset}/{model}.log",
+        "results/logs/select/{dataset}/{model}.log",
     conda:
         "../../envs/csrae.yaml"
     script:

@@ -4,7 +4,7 @@ import json
 import sys
 from pathlib import Path
 
-from csrae.data.dataset import atomic_write
+from csrae.data.dataset import atomic_write_text
 from csrae.selection import select
 from csrae.steps import write_json
 
@@ -13,7 +13,7 @@ records = [json.loads(Path(p).read_text()) for p in snakemake.input]
 for record, path in zip(records, snakemake.input):
     record["hp"] = Path(path).parent.parent.name
 best, summary = select(records)
-atomic_write(Path(snakemake.output.sweep), lambda f: f.write(summary.to_csv(index=False).encode()))
+atomic_write_text(Path(snakemake.output.sweep), summary.to_csv(index=False))
 wc = snakemake.wildcards
 runs = [r for r in records if r["hp"] == best]
 write_json(snakemake.output.selected, {"dataset": wc.dataset, "model": wc.model, "hp": best, "runs": runs})

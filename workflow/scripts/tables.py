@@ -4,7 +4,7 @@ import json
 import sys
 from pathlib import Path
 
-from csrae.data.dataset import atomic_write
+from csrae.data.dataset import atomic_write_text
 from csrae.selection import results_table, to_markdown
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
@@ -15,7 +15,7 @@ specs = {
 }
 for name, (metrics, labels) in specs.items():
     table = results_table(selected, metrics, labels)
-    atomic_write(Path(snakemake.output[name]), lambda f: f.write(table.to_csv(index=False).encode()))
+    atomic_write_text(Path(snakemake.output[name]), table.to_csv(index=False))
     markdown = to_markdown(table, metrics)
-    atomic_write(Path(snakemake.output[f"{name}_md"]), lambda f: f.write(markdown.encode()))
+    atomic_write_text(Path(snakemake.output[f"{name}_md"]), markdown)
     print(markdown)
