@@ -14,7 +14,9 @@ from csrae.data.toy import GMM1D_MEANS
 from csrae.divergence import cauchy_schwarz
 from csrae.gaussian import log_mixture, log_normal
 
-N_HERMITE = 80
+_NODES, _WEIGHTS = np.polynomial.hermite.hermgauss(80)
+HERMITE_NODES = torch.from_numpy(_NODES)
+HERMITE_WEIGHTS = torch.from_numpy(_WEIGHTS / np.sqrt(np.pi))
 
 
 def target_mixture(dtype=torch.float64) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -24,26 +26,26 @@ def target_mixture(dtype=torch.float64) -> tuple[torch.Tensor, torch.Tensor, tor
 
 def reverse_kl_gaussian_to_mixture(loc: torch.Tensor, logvar: torch.Tensor, target) -> torch.Tensor:
     """KL(N(loc, e^logvar) ‖ target) in 1-D by Gauss-Hermite quadrature."""
-    nodes, weights = np.polynomial.hermite.hermgauss(N_HERMITE)
-    nodes, weights = torch.from_numpy(nodes), torch.from_numpy(weights) / np.sqrt(np.pi)
-    z = (loc + torch.exp(0.5 * logvar) * np.sqrt(2.0) * nodes)[:, None]  # [n, 1]
+    z = (loc + torch.exp(0.5 * logvar) * np.sqrt(2.0) * HERMITE_NODES)[:, None]  # [n, 1]
     integrand = log_normal(z, loc, logvar) - log_mixture(z, *target)
-    return (weights * integrand).sum()
+    return (HERMITE_WEIGHTS * integrand).sum()
 
 
 def fit_figure1(samples: np.ndarray, steps: int = 20000, lr: float = 1e-3, seed: int = 0) -> dict:
-    """Fit both approximations, starting from data points drawn with ``seed``.
+    """Fit both approximations and return their parameters and divergence traces.
 
-    Returns the fitted parameters and the divergence traces.
+    The Gaussian starts at a data point drawn with ``seed`` (its mean, 0, is
+    a saddle point of the reverse KL); the mixture's components start at the
+    data's lower and upper quartiles; all variances start at 1.
     """
     rng = np.random.default_rng(seed)
-    start = torch.from_numpy(rng.choice(samples[:, 0], size=3, replace=False).astype(np.float64))
-    target = target_mixture()
-
-    kl_loc, kl_logvar = start[:1].clone().requires_grad_(), torch.zeros(1, dtype=torch.float64, requires_grad=True)
-    cs_loc = start[1:, None].clone().requires_grad_()
+    kl_loc = torch.tensor(rng.choice(samples[:, 0], size=1), dtype=torch.float64, requires_grad=True)
+    kl_logvar = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    quartiles = np.quantile(samples[:, 0], [0.25, 0.75])[:, None]
+    cs_loc = torch.tensor(quartiles, dtype=torch.float64, requires_grad=True)
     cs_logvar = torch.zeros(2, 1, dtype=torch.float64, requires_grad=True)
     cs_logits = torch.zeros(2, dtype=torch.float64, requires_grad=True)
+    target = target_mixture()
     kl_opt = torch.optim.SGD([kl_loc, kl_logvar], lr=lr)
     cs_opt = torch.optim.SGD([cs_loc, cs_logvar, cs_logits], lr=lr)
     trace = {"kl": [], "cs": []}

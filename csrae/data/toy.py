@@ -25,7 +25,7 @@ def pinwheel_samples(
     """Pinwheel data of Johnson et al. (2016), ``n`` points in ``n_spirals`` arms.
 
     Each point starts at radius 1 with radial/tangential Gaussian noise and is
-    rotated by its arm's angle plus ``rate · exp(radius)``.  Unlike the
+    rotated clockwise by its arm's angle plus ``rate · exp(radius)``.  Unlike the
     original code the points are not scaled by 10, and labels are kept.
     """
     rng = np.random.default_rng(seed)

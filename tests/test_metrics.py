@@ -1,0 +1,72 @@
+"""FID, kNN error and feature extractors."""
+
+import numpy as np
+import pytest
+import torch
+from pytorch_fid.fid_score import calculate_frechet_distance
+
+from csrae.metrics.features import (
+    InceptionWeightsMissing,
+    accuracy,
+    inception_features,
+    load_inception,
+    train_feature_net,
+)
+from csrae.metrics.frechet import fid_from_features, frechet_distance, gaussian_statistics
+from csrae.metrics.knn import knn_errors
+
+
+def test_frechet_distance_closed_form_for_commuting_covariances():
+    mu1, mu2 = np.array([0.0, 1.0, 2.0]), np.array([1.0, 1.0, 0.0])
+    a, b = np.array([1.0, 4.0, 0.25]), np.array([9.0, 1.0, 0.25])
+    expected = np.sum((mu1 - mu2) ** 2) + np.sum((np.sqrt(a) - np.sqrt(b)) ** 2)
+    assert frechet_distance(mu1, np.diag(a), mu2, np.diag(b)) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_frechet_distance_matches_pytorch_fid():
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((500, 64))
+    b = rng.standard_normal((500, 64)) @ (np.eye(64) + 0.2 * rng.standard_normal((64, 64))) + 0.3
+    stats = (*gaussian_statistics(a), *gaussian_statistics(b))
+    assert frechet_distance(*stats) == pytest.approx(calculate_frechet_distance(*stats), rel=1e-6)
+    assert fid_from_features(a, a) == pytest.approx(0.0, abs=1e-8)
+
+
+def test_knn_error_on_separated_and_on_random_labels():
+    rng = np.random.default_rng(0)
+    centres = 10 * rng.standard_normal((4, 3))
+    y_train, y_test = rng.integers(0, 4, 400), rng.integers(0, 4, 200)
+    z_train, z_test = centres[y_train] + rng.standard_normal((400, 3)), centres[y_test] + rng.standard_normal((200, 3))
+    assert knn_errors(z_train, y_train, z_test, y_test) == {3: 0.0, 5: 0.0, 10: 0.0}
+    shuffled = knn_errors(z_train, rng.permutation(y_train), z_test, y_test, ks=(5,))
+    assert 60 < shuffled[5] < 90  # chance is 75 %
+
+
+def test_inception_plumbing_with_a_stand_in_network():
+    seen = []
+
+    def stand_in(x):  # pytorch-fid's contract: [b, 3, H, W] in [0, 1] -> [[b, F, 1, 1]]
+        seen.append(x.shape)
+        return [x.mean(dim=(2, 3), keepdim=True).repeat(1, 4, 1, 1)]
+
+    images = np.random.default_rng(0).random((30, 784)).astype(np.float32)
+    features = inception_features(images, (1, 28, 28), stand_in, batch_size=16)
+    assert seen == [(16, 3, 28, 28), (14, 3, 28, 28)]
+    assert features.shape == (30, 12)
+    np.testing.assert_allclose(features[:, 0], images.mean(1), rtol=1e-5)
+
+
+def test_missing_inception_weights_say_where_to_put_them(tmp_path, monkeypatch):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    with pytest.raises(InceptionWeightsMissing, match=r"hub/checkpoints/pt_inception-2015-12-05-6726825d\.pth.*Download https://"):
+        load_inception()
+
+
+def test_domain_classifier_learns_mnist5k():
+    from csrae.data import prepare_dataset
+
+    data = prepare_dataset("mnist5k")
+    net = train_feature_net(data.x["train"], data.y["train"], epochs=2)
+    assert accuracy(net, data.x["test"], data.y["test"]) > 0.85
+    assert net.features(torch.from_numpy(data.x["test"][:5])).shape == (5, 128)

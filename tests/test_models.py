@@ -1,0 +1,151 @@
+"""Models, priors and likelihoods: interface, densities and the log-likelihood estimator."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from scipy import integrate
+from torch import nn
+
+from csrae.gaussian import log_normal
+from csrae.likelihoods import Bernoulli, Gaussian
+from csrae.models import MODELS, BetaVAE, build_model, hp_id, parse_hp_id
+from csrae.priors import MixturePrior, StandardNormal
+
+HPARAMS = {"VAE": {"beta": 1.0}, "CSRAE": {"lambda": 2.0}, "MixtureCSRAE": {"lambda": 1.0, "K": 5}}
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize("likelihood,architecture,data_dim", [("bernoulli", "mlp300", 784), ("gaussian", "pinwheel", 2)])
+def test_interface(name, likelihood, architecture, data_dim):
+    torch.manual_seed(0)
+    model = build_model(name, HPARAMS[name], data_dim, 4, architecture, likelihood)
+    x = torch.rand(8, data_dim).round() if likelihood == "bernoulli" else torch.randn(8, data_dim)
+    loc, logvar = model.encode(x)
+    assert loc.shape == logvar.shape == (8, 4)
+    assert model.decode(loc).shape == (8, data_dim * model.likelihood.params_per_dim)
+    assert model.sample(3).shape == model.reconstruct(x[:3]).shape == (3, data_dim)
+    terms = model.loss(x)
+    assert terms.loss.item() == pytest.approx(terms.reconstruction.item() + model.weight * terms.regulariser.item(), rel=1e-5)
+    assert terms.regulariser.item() >= 0
+    terms.loss.backward()
+    assert all(p.grad is not None for p in model.encoder.parameters())
+    assert model.log_likelihood(x, n_samples=10).shape == (8,)
+
+
+def test_mixture_prior_is_learned_by_the_regulariser():
+    torch.manual_seed(0)
+    model = build_model("MixtureCSRAE", HPARAMS["MixtureCSRAE"], 784, 4, "mlp300", "bernoulli")
+    model.loss(torch.rand(8, 784).round()).regulariser.backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.prior.parameters())
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (("IWAE", {}, 784, 4, "mlp300", "bernoulli"), "unknown model"),
+        (("CSRAE", {"beta": 1.0}, 784, 4, "mlp300", "bernoulli"), "takes hyperparameters"),
+        (("CSRAE", {"lambda": -1.0}, 784, 4, "mlp300", "bernoulli"), "must be >= 0"),
+        (("MixtureCSRAE", {"lambda": 1.0, "K": 0}, 784, 4, "mlp300", "bernoulli"), "K >= 1"),
+        (("VAE", {"beta": 1.0}, 784, 4, "resnet", "bernoulli"), "unknown architecture"),
+        (("VAE", {"beta": 1.0}, 784, 4, "mlp300", "poisson"), "unknown likelihood"),
+    ],
+)
+def test_bad_arguments_are_named(args, message):
+    with pytest.raises(ValueError, match=message):
+        build_model(*args)
+
+
+def test_hp_id_round_trip():
+    hp = {"lambda": 0.25, "K": 100}
+    assert hp_id("MixtureCSRAE", hp) == "lambda=0.25_K=100"
+    assert parse_hp_id("MixtureCSRAE", "lambda=0.25_K=100") == hp
+    with pytest.raises(ValueError, match="does not name"):
+        parse_hp_id("CSRAE", "beta=1")
+
+
+def test_mixture_prior_density_integrates_to_one():
+    torch.manual_seed(0)
+    prior = MixturePrior(latent_dim=1, n_components=3).double()
+    value, _ = integrate.quad(lambda z: prior.log_prob(torch.tensor([[z]], dtype=torch.float64)).exp().item(), -50, 50, limit=200)
+    assert value == pytest.approx(1.0, rel=1e-6)
+
+
+def test_prior_samples_follow_the_mixture():
+    torch.manual_seed(0)
+    prior = MixturePrior(latent_dim=2, n_components=4)
+    loc, logvar, _ = prior.components()
+    with torch.no_grad():
+        z = prior.sample(200_000)
+    torch.testing.assert_close(z.mean(0), loc.mean(0), atol=0.02, rtol=0)
+    expected_var = (logvar.exp() + loc**2).mean(0) - loc.mean(0) ** 2
+    torch.testing.assert_close(z.var(0), expected_var, atol=0.03, rtol=0.02)
+
+
+def test_standard_normal_density():
+    z = torch.randn(10, 3)
+    torch.testing.assert_close(StandardNormal(3).log_prob(z), torch.distributions.Normal(0, 1).log_prob(z).sum(-1))
+
+
+def test_likelihoods_match_torch_distributions():
+    logits, x = torch.randn(5, 7), torch.rand(5, 7).round()
+    torch.testing.assert_close(Bernoulli().log_prob(x, logits), torch.distributions.Bernoulli(logits=logits).log_prob(x).sum(-1))
+    params, y = torch.randn(5, 14), torch.randn(5, 7)
+    loc, raw = params.chunk(2, -1)
+    var = raw.exp() + 1e-4  # the soft floor
+    expected = torch.distributions.Normal(loc, var.sqrt()).log_prob(y).sum(-1)
+    torch.testing.assert_close(Gaussian().log_prob(y, params), expected)
+
+
+def linear_gaussian_model(exact_posterior: bool):
+    """p(z) = N(0, I), p(x|z) = N(Wz + b, s²I) with orthogonal columns of W, so p(x) is known."""
+    torch.manual_seed(0)
+    data_dim, latent_dim, raw_logvar = 5, 2, math.log(0.3)
+    w = torch.linalg.qr(torch.randn(data_dim, latent_dim)).Q * torch.tensor([2.0, 0.7])
+    b = torch.randn(data_dim)
+    decoder = nn.Linear(latent_dim, 2 * data_dim)
+    encoder = nn.Linear(data_dim, 2 * latent_dim)
+    likelihood = Gaussian()
+    s2 = math.exp(raw_logvar) + 1e-4  # variance after the likelihood's soft floor
+    posterior_cov = torch.linalg.inv(torch.eye(latent_dim) + w.T @ w / s2)  # diagonal: W has orthogonal columns
+    gain = posterior_cov @ w.T / s2
+    with torch.no_grad():
+        decoder.weight.copy_(torch.cat([w, torch.zeros(data_dim, latent_dim)]))
+        decoder.bias.copy_(torch.cat([b, torch.full((data_dim,), raw_logvar)]))
+        encoder.weight.copy_(torch.cat([gain, torch.zeros(latent_dim, data_dim)]))
+        encoder.bias.copy_(torch.cat([-gain @ b, posterior_cov.diagonal().log()]))
+        if not exact_posterior:
+            encoder.bias += torch.tensor([0.1, -0.1, 0.3, 0.2])
+    model = BetaVAE(encoder, decoder, likelihood, StandardNormal(latent_dim), 1.0)
+    x = torch.randn(64, data_dim) * 2
+    cov = w @ w.T + s2 * torch.eye(data_dim)
+    exact = torch.distributions.MultivariateNormal(b, cov).log_prob(x)
+    return model, x, exact
+
+
+def test_log_likelihood_is_exact_with_the_true_posterior():
+    model, x, exact = linear_gaussian_model(exact_posterior=True)
+    torch.testing.assert_close(model.log_likelihood(x, n_samples=3), exact, rtol=1e-5, atol=1e-4)
+
+
+def test_log_likelihood_converges_with_a_wrong_proposal_and_chunks_agree():
+    model, x, exact = linear_gaussian_model(exact_posterior=False)
+    torch.manual_seed(1)
+    estimate = model.log_likelihood(x, n_samples=5000)
+    error = (estimate - exact).abs()
+    assert error.mean() < 0.01 and error.max() < 0.05
+    assert (model.log_likelihood(x, n_samples=1) - exact).mean() < 0  # Jensen: biased low with few samples
+    torch.manual_seed(2)
+    one_chunk = model.log_likelihood(x, n_samples=300)
+    torch.manual_seed(2)
+    many_chunks = model.log_likelihood(x, n_samples=300, max_elements=64 * 10 * 7)
+    torch.testing.assert_close(one_chunk, many_chunks)
+
+
+def test_log_normal_matches_scipy():
+    from scipy.stats import multivariate_normal
+
+    x, loc, logvar = np.random.default_rng(0).normal(size=(3, 4))
+    expected = multivariate_normal(loc, np.diag(np.exp(logvar))).logpdf(x)
+    assert log_normal(*(torch.tensor(a) for a in (x, loc, logvar))).item() == pytest.approx(expected)

@@ -1,0 +1,156 @@
+"""The real Snakefile: config validation, an end-to-end run on a tiny config, report, lint."""
+
+import csv
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEFILE = ROOT / "workflow" / "Snakefile"
+
+
+def snakemake(workdir, *args, check=True):
+    command = [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(workdir), *args]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def workdir_with(tmp_path, config_path):
+    (tmp_path / "config").mkdir(parents=True, exist_ok=True)
+    shutil.copy(config_path, tmp_path / "config" / "config.yaml")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        ({"models": {"IWAE": {"beta": [1.0]}}}, "Additional properties are not allowed ('IWAE'"),
+        ({"models": {"CSRAE": {"lambda": [-0.5]}}}, "-0.5 is less than the minimum of 0"),
+        ({"models": {"MixtureCSRAE": {"lambda": [1.0], "K": [0]}}}, "0 is less than the minimum of 1"),
+        ({"datasets": {"cifar10": {"latent_dim": 40}}}, "'cifar10' is not one of"),
+        ({"figure2": {"dataset": "mnist5k", "model": "MixtureCSRAE"}}, None),
+    ],
+)
+def test_bad_config_fails_before_any_job(tmp_path, change, message):
+    config = yaml.safe_load((ROOT / ".test" / "config" / "config.yaml").read_text())
+    for key, value in change.items():
+        config[key] = config[key] | value
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.yaml").write_text(yaml.safe_dump(config))
+    result = snakemake(tmp_path, "-n", check=False)
+    if message is None:  # a valid change: the dry run succeeds
+        assert result.returncode == 0, result.stderr
+        return
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert not (tmp_path / "results").exists()
+
+
+def test_figure2_must_name_a_swept_model(tmp_path):
+    config = yaml.safe_load((ROOT / ".test" / "config" / "config.yaml").read_text())
+    config["models"] = {"VAE": {"beta": [1.0]}}
+    del config["datasets"]["pinwheel"]["models"]
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.yaml").write_text(yaml.safe_dump(config))
+    result = snakemake(tmp_path, "-n", check=False)
+    assert result.returncode != 0 and "config figure2: dataset 'pinwheel' with model 'MixtureCSRAE'" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def pipeline_run(tmp_path_factory):
+    """The whole DAG on the few-epoch test config, run once for the tests below."""
+    workdir = workdir_with(tmp_path_factory.mktemp("pipeline"), ROOT / ".test" / "config" / "config.yaml")
+    snakemake(workdir, "--cores", "2")
+    return workdir
+
+
+def read_csv(path):
+    with open(path) as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.mark.workflow
+def test_tables_have_every_model_and_dataset_with_finite_numbers(pipeline_run):
+    expected = {(d, m) for d in ("pinwheel", "mnist5k") for m in ("VAE", "CSRAE", "MixtureCSRAE")}
+    specs = {"table1.csv": ["fid_mean", "test_ll_mean"], "table2.csv": ["knn_error_k3_mean", "knn_error_k5_mean", "knn_error_k10_mean"]}
+    for name, columns in specs.items():
+        rows = read_csv(pipeline_run / "results" / name)
+        assert {(r["dataset"], r["model"]) for r in rows} == expected
+        for row in rows:
+            assert row["n_seeds"] == "2"
+            assert all(np.isfinite(float(row[c])) and np.isfinite(float(row[c.replace("_mean", "_se")])) for c in columns)
+        assert (pipeline_run / "results" / name.replace(".csv", ".md")).read_text().count("\n") == len(rows) + 2
+    table1 = read_csv(pipeline_run / "results" / "table1.csv")
+    assert {r["fid_features"] for r in table1 if r["dataset"] == "mnist5k"} == {"domain classifier (penultimate layer)"}
+    assert {r["fid_samples"] for r in table1} == {"100"}
+
+
+@pytest.mark.workflow
+def test_selection_follows_the_validation_criterion(pipeline_run):
+    sweep = read_csv(pipeline_run / "results" / "selection" / "mnist5k" / "CSRAE_sweep.csv")
+    assert len(sweep) == 2
+    criteria = [float(r["val_criterion"]) for r in sweep]
+    assert criteria == sorted(criteria)
+    table1 = read_csv(pipeline_run / "results" / "table1.csv")
+    chosen = next(r["hp"] for r in table1 if (r["dataset"], r["model"]) == ("mnist5k", "CSRAE"))
+    assert chosen == sweep[0]["hp"]
+    assert any(r["pareto"] == "True" for r in sweep)
+
+
+@pytest.mark.workflow
+def test_figures_are_png_images(pipeline_run):
+    figures = pipeline_run / "results" / "figures"
+    names = {p.name for p in figures.glob("*.png")}
+    assert {"figure1.png", "figure2.png", "figure3_mnist5k_CSRAE.png", "samples_mnist5k.png", "reconstructions_mnist5k.png"} <= names
+    for name in names:
+        assert (figures / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.workflow
+def test_logs_benchmarks_and_checkpoints_outside_outputs(pipeline_run):
+    results = pipeline_run / "results"
+    assert list((results / "logs" / "train").rglob("*.log"))
+    assert list((results / "benchmarks" / "train").rglob("*.tsv"))
+    assert list((results / "state").rglob("checkpoint.pt"))
+
+
+@pytest.mark.workflow
+def test_rerun_is_a_no_op_and_the_report_holds_every_output(pipeline_run):
+    assert "Nothing to be done" in snakemake(pipeline_run, "-n").stdout
+    snakemake(pipeline_run, "--report", "report.html")
+    html = (pipeline_run / "report.html").read_text(errors="replace")
+    for name in ("table1.csv", "table2.csv", "figure1.png", "figure2.png", "figure3_mnist5k_CSRAE.png", "samples_mnist5k.png"):
+        assert name in html
+
+
+@pytest.mark.workflow
+def test_single_target_builds_only_what_it_needs(tmp_path):
+    workdir = workdir_with(tmp_path, ROOT / ".test" / "config" / "config.yaml")
+    out = snakemake(workdir, "-n", "results/figures/figure1.png").stdout
+    assert "figure1" in out and "train" not in out
+
+
+def test_lint_is_clean():
+    result = subprocess.run([sys.executable, "-m", "snakemake", "--lint"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0 and "Congratulations" in result.stdout + result.stderr
+
+
+def test_paper_config_dry_run(tmp_path):
+    result = snakemake(workdir_with(tmp_path, ROOT / "config" / "config.yaml"), "-n", "--configfile", str(ROOT / "config" / "paper.yaml"))
+    assert "train" in result.stdout
+
+
+def test_conda_environment_matches_the_package():
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    env = yaml.safe_load((ROOT / "envs" / "csrae.yaml").read_text())
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert sorted(p for p in pip if not p.startswith("-e")) == sorted(pyproject["project"]["dependencies"])
+    assert "-e ../" in pip
