@@ -51,7 +51,9 @@ def test_real_mnist5k_file():
 
 def write_fixture(path, rows=5000, columns=785):
     rng = np.random.default_rng(0)
-    table = np.concatenate([rng.integers(0, 256, (rows, columns - 1)), np.repeat(np.arange(10), rows // 10)[:, None]], 1)
+    table = np.concatenate(
+        [rng.integers(0, 256, (rows, columns - 1)), np.repeat(np.arange(10), rows // 10)[:, None]], 1
+    )
     with gzip.open(path, "wt") as f:
         np.savetxt(f, table, fmt="%d", delimiter=",")
 

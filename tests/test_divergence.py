@@ -11,7 +11,6 @@ from scipy.stats import multivariate_normal, norm
 from csrae.divergence import cauchy_schwarz, kl_normal, kl_standard_normal, log_inner_product
 
 
-
 @pytest.fixture(autouse=True)
 def float64():
     """Reference comparisons run in float64; the float32 test says so explicitly."""
@@ -96,7 +95,9 @@ def test_inner_product_matches_monte_carlo_in_8d():
 def test_standard_normal_closed_form():
     g = torch.Generator().manual_seed(0)
     mu, s = torch.randn(5, 16, generator=g), torch.rand(5, 16, generator=g) + 0.2
-    value = cauchy_schwarz(mu[:, None], (2 * s.log())[:, None], torch.zeros(5, 1), *([torch.zeros(1, 16)] * 2), torch.zeros(1))
+    value = cauchy_schwarz(
+        mu[:, None], (2 * s.log())[:, None], torch.zeros(5, 1), *([torch.zeros(1, 16)] * 2), torch.zeros(1)
+    )
     expected = 0.5 * (torch.log((s**2 + 1) / (2 * s)) + mu**2 / (s**2 + 1)).sum(-1)
     torch.testing.assert_close(value, expected, rtol=1e-12, atol=1e-12)
 

@@ -59,7 +59,9 @@ def test_inception_plumbing_with_a_stand_in_network():
 
 def test_missing_inception_weights_say_where_to_put_them(tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
-    with pytest.raises(InceptionWeightsMissing, match=r"hub/checkpoints/pt_inception-2015-12-05-6726825d\.pth.*Download https://"):
+    with pytest.raises(
+        InceptionWeightsMissing, match=r"hub/checkpoints/pt_inception-2015-12-05-6726825d\.pth.*Download https://"
+    ):
         load_inception()
 
 

@@ -17,7 +17,9 @@ HPARAMS = {"VAE": {"beta": 1.0}, "CSRAE": {"lambda": 2.0}, "MixtureCSRAE": {"lam
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))
-@pytest.mark.parametrize("likelihood,architecture,data_dim", [("bernoulli", "mlp300", 784), ("gaussian", "pinwheel", 2)])
+@pytest.mark.parametrize(
+    "likelihood,architecture,data_dim", [("bernoulli", "mlp300", 784), ("gaussian", "pinwheel", 2)]
+)
 def test_interface(name, likelihood, architecture, data_dim):
     torch.manual_seed(0)
     model = build_model(name, HPARAMS[name], data_dim, 4, architecture, likelihood)
@@ -27,7 +29,9 @@ def test_interface(name, likelihood, architecture, data_dim):
     assert model.decode(loc).shape == (8, data_dim * model.likelihood.params_per_dim)
     assert model.sample(3).shape == model.reconstruct(x[:3]).shape == (3, data_dim)
     terms = model.loss(x)
-    assert terms.loss.item() == pytest.approx(terms.reconstruction.item() + model.weight * terms.regulariser.item(), rel=1e-5)
+    assert terms.loss.item() == pytest.approx(
+        terms.reconstruction.item() + model.weight * terms.regulariser.item(), rel=1e-5
+    )
     assert terms.regulariser.item() >= 0
     terms.loss.backward()
     assert all(p.grad is not None for p in model.encoder.parameters())
@@ -68,7 +72,9 @@ def test_hp_id_round_trip():
 def test_mixture_prior_density_integrates_to_one():
     torch.manual_seed(0)
     prior = MixturePrior(latent_dim=1, n_components=3).double()
-    value, _ = integrate.quad(lambda z: prior.log_prob(torch.tensor([[z]], dtype=torch.float64)).exp().item(), -50, 50, limit=200)
+    value, _ = integrate.quad(
+        lambda z: prior.log_prob(torch.tensor([[z]], dtype=torch.float64)).exp().item(), -50, 50, limit=200
+    )
     assert value == pytest.approx(1.0, rel=1e-6)
 
 
@@ -90,7 +96,9 @@ def test_standard_normal_density():
 
 def test_likelihoods_match_torch_distributions():
     logits, x = torch.randn(5, 7), torch.rand(5, 7).round()
-    torch.testing.assert_close(Bernoulli().log_prob(x, logits), torch.distributions.Bernoulli(logits=logits).log_prob(x).sum(-1))
+    torch.testing.assert_close(
+        Bernoulli().log_prob(x, logits), torch.distributions.Bernoulli(logits=logits).log_prob(x).sum(-1)
+    )
     params, y = torch.randn(5, 14), torch.randn(5, 7)
     loc, raw = params.chunk(2, -1)
     var = raw.exp() + 1e-4  # the soft floor

@@ -13,7 +13,9 @@ def test_quadrature_kl_equals_closed_form_for_a_gaussian_target():
     loc, logvar = torch.tensor([0.7], dtype=torch.float64), torch.tensor([-0.4], dtype=torch.float64)
     target_loc = torch.tensor([[1.5], [1.5]], dtype=torch.float64)  # a "mixture" of two equal components
     target_logvar = torch.full((2, 1), 0.3, dtype=torch.float64)
-    value = reverse_kl_gaussian_to_mixture(loc, logvar, (target_loc, target_logvar, torch.zeros(2, dtype=torch.float64)))
+    value = reverse_kl_gaussian_to_mixture(
+        loc, logvar, (target_loc, target_logvar, torch.zeros(2, dtype=torch.float64))
+    )
     assert value.item() == pytest.approx(kl_normal(loc, logvar, target_loc[0], target_logvar[0]).item(), rel=1e-10)
 
 

@@ -55,7 +55,9 @@ def test_killed_run_resumes_to_the_same_result(pinwheel_dir, tmp_path):
     assert actual["best"] == expected["best"] and actual["epochs_run"] == expected["epochs_run"] == epochs
     assert (resumed / "history.csv").read_text() == (reference / "history.csv").read_text()
     for key, value in torch.load(reference / "model.pt", weights_only=True)["state_dict"].items():
-        torch.testing.assert_close(torch.load(resumed / "model.pt", weights_only=True)["state_dict"][key], value, rtol=0, atol=0)
+        torch.testing.assert_close(
+            torch.load(resumed / "model.pt", weights_only=True)["state_dict"][key], value, rtol=0, atol=0
+        )
 
 
 def test_non_finite_loss_names_epoch_step_and_terms(pinwheel_dir, tmp_path):

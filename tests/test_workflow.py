@@ -1,6 +1,7 @@
 """The real Snakefile: config validation, an end-to-end run on a tiny config, report, lint."""
 
 import csv
+import re
 import shutil
 import subprocess
 import sys
@@ -32,10 +33,16 @@ def workdir_with(tmp_path, config_path):
 @pytest.mark.parametrize(
     "change,message",
     [
-        ({"models": {"IWAE": {"beta": [1.0]}}}, "Additional properties are not allowed ('IWAE'"),
-        ({"models": {"CSRAE": {"lambda": [-0.5]}}}, "-0.5 is less than the minimum of 0"),
-        ({"models": {"MixtureCSRAE": {"lambda": [1.0], "K": [0]}}}, "0 is less than the minimum of 1"),
-        ({"datasets": {"cifar10": {"latent_dim": 40}}}, "'cifar10' is not one of"),
+        ({"models": {"IWAE": {"beta": [1.0]}}}, "('IWAE' was unexpected)\n.*On instance['models']"),
+        (
+            {"models": {"CSRAE": {"lambda": [-0.5]}}},
+            "-0.5 is less than the minimum of 0.*instance['models']['CSRAE']['lambda'][0]",
+        ),
+        (
+            {"models": {"MixtureCSRAE": {"lambda": [1.0], "K": [0]}}},
+            "0 is less than the minimum of 1.*['MixtureCSRAE']['K'][0]",
+        ),
+        ({"datasets": {"cifar10": {"latent_dim": 40}}}, "'cifar10' is not one of.*On instance['datasets']"),
         ({"figure2": {"dataset": "mnist5k", "model": "MixtureCSRAE"}}, None),
     ],
 )
@@ -49,8 +56,10 @@ def test_bad_config_fails_before_any_job(tmp_path, change, message):
     if message is None:  # a valid change: the dry run succeeds
         assert result.returncode == 0, result.stderr
         return
+    output = result.stdout + result.stderr
     assert result.returncode != 0
-    assert message in result.stderr
+    assert "Error validating config file" in output
+    assert re.search(re.escape(message).replace(r"\.\*", ".*"), output, re.DOTALL), output
     assert not (tmp_path / "results").exists()
 
 
@@ -61,7 +70,8 @@ def test_figure2_must_name_a_swept_model(tmp_path):
     (tmp_path / "config").mkdir()
     (tmp_path / "config" / "config.yaml").write_text(yaml.safe_dump(config))
     result = snakemake(tmp_path, "-n", check=False)
-    assert result.returncode != 0 and "config figure2: dataset 'pinwheel' with model 'MixtureCSRAE'" in result.stderr
+    assert result.returncode != 0
+    assert "config figure2: dataset 'pinwheel' with model 'MixtureCSRAE'" in result.stdout + result.stderr
 
 
 @pytest.fixture(scope="module")
@@ -80,13 +90,18 @@ def read_csv(path):
 @pytest.mark.workflow
 def test_tables_have_every_model_and_dataset_with_finite_numbers(pipeline_run):
     expected = {(d, m) for d in ("pinwheel", "mnist5k") for m in ("VAE", "CSRAE", "MixtureCSRAE")}
-    specs = {"table1.csv": ["fid_mean", "test_ll_mean"], "table2.csv": ["knn_error_k3_mean", "knn_error_k5_mean", "knn_error_k10_mean"]}
+    specs = {
+        "table1.csv": ["fid_mean", "test_ll_mean"],
+        "table2.csv": ["knn_error_k3_mean", "knn_error_k5_mean", "knn_error_k10_mean"],
+    }
     for name, columns in specs.items():
         rows = read_csv(pipeline_run / "results" / name)
         assert {(r["dataset"], r["model"]) for r in rows} == expected
         for row in rows:
             assert row["n_seeds"] == "2"
-            assert all(np.isfinite(float(row[c])) and np.isfinite(float(row[c.replace("_mean", "_se")])) for c in columns)
+            assert all(
+                np.isfinite(float(row[c])) and np.isfinite(float(row[c.replace("_mean", "_se")])) for c in columns
+            )
         assert (pipeline_run / "results" / name.replace(".csv", ".md")).read_text().count("\n") == len(rows) + 2
     table1 = read_csv(pipeline_run / "results" / "table1.csv")
     assert {r["fid_features"] for r in table1 if r["dataset"] == "mnist5k"} == {"domain classifier (penultimate layer)"}
@@ -109,7 +124,13 @@ def test_selection_follows_the_validation_criterion(pipeline_run):
 def test_figures_are_png_images(pipeline_run):
     figures = pipeline_run / "results" / "figures"
     names = {p.name for p in figures.glob("*.png")}
-    assert {"figure1.png", "figure2.png", "figure3_mnist5k_CSRAE.png", "samples_mnist5k.png", "reconstructions_mnist5k.png"} <= names
+    assert {
+        "figure1.png",
+        "figure2.png",
+        "figure3_mnist5k_CSRAE.png",
+        "samples_mnist5k.png",
+        "reconstructions_mnist5k.png",
+    } <= names
     for name in names:
         assert (figures / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -127,7 +148,14 @@ def test_rerun_is_a_no_op_and_the_report_holds_every_output(pipeline_run):
     assert "Nothing to be done" in snakemake(pipeline_run, "-n").stdout
     snakemake(pipeline_run, "--report", "report.html")
     html = (pipeline_run / "report.html").read_text(errors="replace")
-    for name in ("table1.csv", "table2.csv", "figure1.png", "figure2.png", "figure3_mnist5k_CSRAE.png", "samples_mnist5k.png"):
+    for name in (
+        "table1.csv",
+        "table2.csv",
+        "figure1.png",
+        "figure2.png",
+        "figure3_mnist5k_CSRAE.png",
+        "samples_mnist5k.png",
+    ):
         assert name in html
 
 
@@ -144,7 +172,12 @@ def test_lint_is_clean():
 
 
 def test_paper_config_dry_run(tmp_path):
-    result = snakemake(workdir_with(tmp_path, ROOT / "config" / "config.yaml"), "-n", "--configfile", str(ROOT / "config" / "paper.yaml"))
+    result = snakemake(
+        workdir_with(tmp_path, ROOT / "config" / "config.yaml"),
+        "-n",
+        "--configfile",
+        str(ROOT / "config" / "paper.yaml"),
+    )
     assert "train" in result.stdout
 
 
