@@ -36,7 +36,7 @@ def loss_terms(model: Autoencoder, x: torch.Tensor, repeats: int) -> dict[str, f
 
 
 def latent_samples(model: Autoencoder, x: torch.Tensor) -> np.ndarray:
-    return sample_normal(*model.encode(x)).numpy()
+    return sample_normal(*model.encode(x)).cpu().numpy()
 
 
 @torch.no_grad()
@@ -47,10 +47,17 @@ def evaluate(
     feature_net: FeatureNet | None = None,
     inception: torch.nn.Module | None = None,
 ) -> tuple[dict, dict[str, np.ndarray]]:
-    """All metrics of one model; FID features come from ``feature_net`` (domain) or raw data."""
+    """All metrics of one model, computed on the model's device.
+
+    FID features come from ``feature_net`` (domain classifier, on the CPU) or
+    are the raw data.
+    """
+    device = next(model.parameters()).device
     torch.manual_seed(config.seed)
+    if device.type == "cuda":
+        torch.cuda.manual_seed_all(config.seed)
     model.eval()
-    x_val, x_test = data.inputs("val"), data.inputs("test")
+    x_val, x_test = data.inputs("val").to(device), data.inputs("test").to(device)
     metrics: dict = {"regulariser": model.regulariser_name}
     for split, x in (("val", x_val), ("test", x_test)):
         metrics |= {f"{split}_{k}": v for k, v in loss_terms(model, x, config.loss_repeats).items()}
@@ -58,13 +65,13 @@ def evaluate(
     metrics["ll_samples"] = config.ll_samples
 
     if (data.y["train"] >= 0).all():
-        z_train, z_test = latent_samples(model, data.inputs("train")), latent_samples(model, x_test)
+        z_train, z_test = latent_samples(model, data.inputs("train").to(device)), latent_samples(model, x_test)
         errors = knn_errors(z_train, data.y["train"], z_test, data.y["test"], config.knn_k)
         metrics |= {f"knn_error_k{k}": e for k, e in errors.items()}
 
     n_fid = min(config.fid_samples, len(x_test))
     reference = data.x["test"][:n_fid]
-    samples = model.sample(n_fid).numpy()
+    samples = model.sample(n_fid).cpu().numpy()
     if feature_net is not None:
         metrics["fid"] = fid_from_features(
             feature_net.features(torch.from_numpy(samples)), feature_net.features(torch.from_numpy(reference))
@@ -76,16 +83,16 @@ def evaluate(
     metrics["fid_samples"] = n_fid
     if inception is not None and data.is_image:
         metrics["fid_inception"] = fid_from_features(
-            inception_features(samples, data.image_shape, inception),
-            inception_features(reference, data.image_shape, inception),
+            inception_features(samples, data.image_shape, inception.to(device), device=device),
+            inception_features(reference, data.image_shape, inception, device=device),
         )
 
     artefacts = {
-        "latent_loc": model.encode(x_test)[0].numpy(),
+        "latent_loc": model.encode(x_test)[0].cpu().numpy(),
         "labels": data.y["test"],
         "inputs": data.x["test"],
-        "reconstructions": model.reconstruct(x_test).numpy(),
+        "reconstructions": model.reconstruct(x_test).cpu().numpy(),
         "samples": samples[: config.n_images],
-        "prior_loc": model.prior.components()[0].numpy(),
+        "prior_loc": model.prior.components()[0].cpu().numpy(),
     }
     return metrics, artefacts

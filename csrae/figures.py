@@ -14,6 +14,7 @@ from csrae.data.toy import GMM1D_MEANS  # noqa: E402
 
 
 def save(fig, path: str | Path) -> None:
+    fig.tight_layout()
     atomic_write(Path(path), lambda f: fig.savefig(f, format="png", dpi=110, bbox_inches="tight"))
     plt.close(fig)
 

@@ -38,13 +38,22 @@ class RunSpec:
         return cls(**{**d, "train": TrainConfig(**d["train"])})
 
 
-def train_run(spec: RunSpec, data: Dataset, out_dir: str | Path, state_dir: str | Path, log=print) -> dict:
+def default_device() -> torch.device:
+    """CUDA when present, else the CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def train_run(spec: RunSpec, data: Dataset, out_dir: str | Path, state_dir: str | Path, device=None, log=print) -> dict:
     """Train ``spec`` on ``data``; resume from ``state_dir`` if a checkpoint is there."""
     if data.name != spec.dataset:
         raise ValueError(f"the run is for dataset {spec.dataset!r} but {data.name!r} was given")
     model = spec.build(data)
-    log(f"training {spec.model} {spec.hparams} on {spec.dataset} (latent {spec.latent_dim}, seed {spec.train.seed})")
-    trainer = Trainer(model, data, spec.train, state_dir, log=log)
+    device = torch.device(device) if device else default_device()
+    log(
+        f"training {spec.model} {spec.hparams} on {spec.dataset} "
+        f"(latent {spec.latent_dim}, seed {spec.train.seed}) on device {device}"
+    )
+    trainer = Trainer(model, data, spec.train, state_dir, device=device, log=log)
     best = trainer.fit()
     out_dir = Path(out_dir)
     summary = {"spec": spec.to_dict(), "best_epoch": best["epoch"], "epochs_run": trainer.epoch, "best": best}
@@ -57,15 +66,16 @@ def train_run(spec: RunSpec, data: Dataset, out_dir: str | Path, state_dir: str 
 
 def save_model(model: Autoencoder, spec: RunSpec, path: Path) -> None:
     def write(f):
-        torch.save({"spec": spec.to_dict(), "state_dict": model.state_dict()}, f)
+        state = {k: v.cpu() for k, v in model.state_dict().items()}
+        torch.save({"spec": spec.to_dict(), "state_dict": state}, f)
 
     atomic_write(path, write)
 
 
-def load_model(path: str | Path, data: Dataset) -> tuple[Autoencoder, RunSpec]:
-    """Rebuild a saved model (read with ``weights_only=True``)."""
-    saved = torch.load(path, weights_only=True)
+def load_model(path: str | Path, data: Dataset, device="cpu") -> tuple[Autoencoder, RunSpec]:
+    """Rebuild a saved model on ``device`` (read with ``weights_only=True``)."""
+    saved = torch.load(path, map_location="cpu", weights_only=True)
     spec = RunSpec.from_dict(saved["spec"])
     model = spec.build(data)
     model.load_state_dict(saved["state_dict"])
-    return model.eval(), spec
+    return model.to(device).eval(), spec

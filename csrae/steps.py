@@ -14,7 +14,7 @@ from csrae.data import Dataset, prepare_dataset
 from csrae.data.dataset import atomic_write, atomic_write_text
 from csrae.evaluation import EvalConfig, evaluate
 from csrae.metrics.features import FeatureNet, InceptionWeightsMissing, accuracy, load_inception, train_feature_net
-from csrae.run import load_model
+from csrae.run import default_device, load_model
 
 
 def write_json(path: str | Path, obj) -> None:
@@ -64,7 +64,9 @@ def evaluate_run(
 ) -> dict:
     """Evaluate a saved model; ``inception`` is "auto" (when weights are cached), "yes" or "no"."""
     data = Dataset.load(data_dir)
-    model, spec = load_model(model_path, data)
+    device = default_device()
+    log(f"evaluating {model_path} on device {device}")
+    model, spec = load_model(model_path, data, device)
     feature_net = load_feature_net(feature_net_path) if feature_net_path else None
     inception_net = None
     if inception != "no" and data.is_image:

@@ -52,13 +52,22 @@ def warmup_weight(target: float, epoch: int, warmup: int) -> float:
 
 
 class Trainer:
-    def __init__(self, model: Autoencoder, data: Dataset, config: TrainConfig, state_dir: str | Path, log=print):
-        self.model, self.data, self.config, self.log = model, data, config, log
+    def __init__(
+        self,
+        model: Autoencoder,
+        data: Dataset,
+        config: TrainConfig,
+        state_dir: str | Path,
+        device: str | torch.device = "cpu",
+        log=print,
+    ):
+        self.device = torch.device(device)
+        self.model, self.data, self.config, self.log = model.to(self.device), data, config, log
         self.state_dir = Path(state_dir)
         self.optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, betas=(0.9, 0.999), eps=1e-8)
         self.generator = torch.Generator().manual_seed(config.seed)  # shuffling and binarisation
         self.x_train = torch.from_numpy(data.x["train"])
-        self.x_val = data.inputs("val")
+        self.x_val = data.inputs("val").to(self.device)
         self.epoch = 0
         self.best = {"loss": math.inf, "epoch": -1, "state": None}
         self.bad_epochs = 0
@@ -74,6 +83,7 @@ class Trainer:
             "bad_epochs": self.bad_epochs,
             "history": self.history,
             "torch_rng": torch.get_rng_state(),
+            "cuda_rng": torch.cuda.get_rng_state_all() if self.device.type == "cuda" else [],
             "generator": self.generator.get_state(),
             "config": asdict(self.config),
         }
@@ -88,7 +98,7 @@ class Trainer:
         path = self.state_dir / CHECKPOINT
         if not path.is_file():
             return False
-        state = torch.load(path, weights_only=True)
+        state = torch.load(path, map_location="cpu", weights_only=True)
         if state["config"] != asdict(self.config):
             raise ValueError(
                 f"checkpoint {path} was written with settings {state['config']}, not {asdict(self.config)}; "
@@ -99,6 +109,8 @@ class Trainer:
         self.epoch, self.best, self.bad_epochs = state["epoch"], state["best"], state["bad_epochs"]
         self.history = state["history"]
         torch.set_rng_state(state["torch_rng"])
+        if self.device.type == "cuda" and state["cuda_rng"]:
+            torch.cuda.set_rng_state_all(state["cuda_rng"])
         self.generator.set_state(state["generator"])
         self.log(f"resumed from {path} at epoch {self.epoch}")
         return True
@@ -116,7 +128,7 @@ class Trainer:
             x = self.x_train[order[start : start + self.config.batch_size]]
             if self.data.binarize:
                 x = torch.bernoulli(x, generator=self.generator)
-            terms = self.model.loss(x, weight)
+            terms = self.model.loss(x.to(self.device), weight)
             if not torch.isfinite(terms.loss):
                 raise TrainingDiverged(
                     f"non-finite loss at epoch {self.epoch}, step {step}: loss={terms.loss.item()}, "
@@ -144,7 +156,7 @@ class Trainer:
             weight = warmup_weight(self.model.weight, self.epoch, self.config.warmup)
             row = {"epoch": self.epoch, "weight": weight} | self.train_epoch(weight) | self.validate()
             if row["val_loss"] < self.best["loss"]:
-                state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+                state = {k: v.detach().to("cpu", copy=True) for k, v in self.model.state_dict().items()}
                 self.best = {"loss": row["val_loss"], "epoch": self.epoch, "state": state}
                 self.bad_epochs = 0
             elif self.epoch >= self.config.warmup:  # the look-ahead counts after warm-up only

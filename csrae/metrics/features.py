@@ -85,7 +85,9 @@ def load_inception() -> nn.Module:
 
 
 @torch.no_grad()
-def inception_features(images: np.ndarray, image_shape: tuple, model: nn.Module, batch_size: int = 50) -> np.ndarray:
+def inception_features(
+    images: np.ndarray, image_shape: tuple, model: nn.Module, batch_size: int = 50, device="cpu"
+) -> np.ndarray:
     """Features of images in [0, 1], ``[n, C·H·W]``; grey images are repeated to RGB.
 
     ``model`` maps ``[b, 3, H, W]`` in [0, 1] to a list whose first entry is
@@ -94,5 +96,5 @@ def inception_features(images: np.ndarray, image_shape: tuple, model: nn.Module,
     x = torch.from_numpy(np.asarray(images, dtype=np.float32)).reshape(-1, *image_shape)
     if x.shape[1] == 1:
         x = x.repeat(1, 3, 1, 1)
-    out = [model(x[i : i + batch_size])[0].flatten(1) for i in range(0, len(x), batch_size)]
+    out = [model(x[i : i + batch_size].to(device))[0].flatten(1).cpu() for i in range(0, len(x), batch_size)]
     return torch.cat(out).numpy()

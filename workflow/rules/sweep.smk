@@ -13,7 +13,7 @@ rule train:
         "../../envs/csrae.yaml"
     threads: 1
     resources:
-        gpu=config["resources"]["gpus_per_training_job"],
+        gpu=config["resources"]["gpus_per_job"],
         mem_mb=4000,
         runtime=lambda wildcards, attempt: 120 * attempt,
     params:
@@ -42,6 +42,7 @@ rule evaluate:
         "../../envs/csrae.yaml"
     threads: 1
     resources:
+        gpu=config["resources"]["gpus_per_job"],
         mem_mb=4000,
         runtime=lambda wildcards, attempt: 60 * attempt,
     params:

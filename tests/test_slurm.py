@@ -1,0 +1,133 @@
+"""`snakemake --profile slurm all` against a live single-node Slurm with one fake GPU.
+
+Asserts from Slurm's own records that training ran as GPU jobs, that a
+training job cancelled mid-way (scancel) was resubmitted and resumed from its
+checkpoint, and that the results equal a local run.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from slurm_cluster import LocalSlurm, available
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = ROOT / ".test" / "config" / "slurm.yaml"
+CANCELLED_RUN = "results/runs/pinwheel/CSRAE/lambda=1/seed0"
+CHECKPOINT = "results/state/pinwheel/CSRAE/lambda=1/seed0/checkpoint.pt"
+
+reason = available()
+if reason and os.environ.get("CSRAE_REQUIRE_SLURM"):
+    raise RuntimeError(f"CSRAE_REQUIRE_SLURM is set but {reason}")
+pytestmark = [pytest.mark.slurm, pytest.mark.skipif(reason is not None, reason=str(reason))]
+
+
+def workdir(path: Path, profile: bool) -> Path:
+    (path / "config").mkdir(parents=True)
+    shutil.copy(CONFIG, path / "config" / "config.yaml")
+    if profile:
+        shutil.copytree(ROOT / "slurm", path / "slurm")
+    return path
+
+
+def sacct() -> list[dict]:
+    fields = ["JobID", "State", "ReqTRES", "Comment"]
+    out = subprocess.run(
+        ["sacct", "-X", "-n", "-P", "-a", "-o", ",".join(fields)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout
+    return [dict(zip(fields, line.split("|"))) for line in out.splitlines() if line]
+
+
+def cancel_when_training(process: subprocess.Popen, cwd: Path, min_epoch: int = 3) -> tuple[str, int]:
+    """scancel the CSRAE training job once its checkpoint has passed ``min_epoch``."""
+    checkpoint = cwd / CHECKPOINT
+    deadline = time.time() + 300
+    while time.time() < deadline and process.poll() is None:
+        if checkpoint.exists():
+            epoch = torch.load(checkpoint, weights_only=True)["epoch"]
+            if epoch >= min_epoch:
+                jobs = subprocess.run(
+                    ["squeue", "-h", "-o", "%i|%k"], capture_output=True, text=True, timeout=10
+                ).stdout
+                for line in jobs.splitlines():
+                    job_id, comment = line.split("|", 1)
+                    if comment.startswith("rule_train") and "_CSRAE_" in comment:
+                        subprocess.run(["scancel", job_id], check=True, timeout=10)
+                        return job_id, epoch
+        time.sleep(0.2)
+    raise AssertionError("the CSRAE training job was never seen running with a checkpoint")
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    with LocalSlurm(tmp_path_factory.mktemp("slurm")) as running:
+        yield running
+        subprocess.run(["scancel", "--user", "root"], timeout=10)
+
+
+def test_profile_runs_gpu_jobs_and_resumes_a_cancelled_job(cluster, tmp_path):
+    cluster_dir = workdir(tmp_path / "cluster", profile=True)
+    env = os.environ | {
+        "CSRAE_SLURM_ACCOUNT": "csrae",
+        "CSRAE_SLURM_PARTITION": "gpu",
+        "CSRAE_SLURM_GPU_PARTITION": "gpu",
+    }
+    command = [
+        sys.executable, "-m", "snakemake", "-s", str(ROOT / "workflow" / "Snakefile"),
+        "--profile", "slurm", "all", "--configfile", "config/config.yaml",
+        "--slurm-init-seconds-before-status-checks", "1", "--seconds-between-status-checks", "2",
+        "--verbose",
+    ]  # fmt: skip
+    log = open(tmp_path / "snakemake.log", "w")
+    process = subprocess.Popen(command, cwd=cluster_dir, env=env, stdout=log, stderr=subprocess.STDOUT)
+    cancelled_id, cancelled_at = cancel_when_training(process, cluster_dir)
+    try:
+        returncode = process.wait(timeout=480)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
+    output = (tmp_path / "snakemake.log").read_text()
+    assert returncode == 0, output[-5000:]
+
+    submitted = [
+        line.strip() for line in output.splitlines() if "sbatch call:" in line or line.strip().startswith("sbatch ")
+    ]
+    print("\n".join(submitted))  # the sbatch lines, for the record
+
+    records = sacct()
+    train = [r for r in records if r["Comment"].startswith("rule_train")]
+    assert len({r["Comment"] for r in train}) == 3
+    assert all("gres/gpu=1" in r["ReqTRES"] for r in train), train
+    assert all("gres/gpu=1" in r["ReqTRES"] for r in records if r["Comment"].startswith("rule_evaluate"))
+    cancelled = next(r for r in records if r["JobID"] == cancelled_id)
+    assert cancelled["State"].startswith("CANCELLED")
+    retries = [r for r in train if r["Comment"] == cancelled["Comment"] and r["JobID"] != cancelled_id]
+    assert [r["State"] for r in retries] == ["COMPLETED"]
+
+    train_log = (cluster_dir / "results/logs/train/pinwheel/CSRAE/lambda=1/seed0.log").read_text()
+    assert "on device cpu" in train_log
+    resumed_at = int(train_log.split("at epoch ")[1].split()[0])
+    assert resumed_at >= cancelled_at
+
+    # The same DAG run locally gives the same numbers.
+    local_dir = workdir(tmp_path / "local", profile=False)
+    subprocess.run(
+        [sys.executable, "-m", "snakemake", "-s", str(ROOT / "workflow" / "Snakefile"), "--cores", "2"],
+        cwd=local_dir, check=True, capture_output=True,
+    )  # fmt: skip
+    for name in (
+        "results/table1.csv",
+        "results/table2.csv",
+        f"{CANCELLED_RUN}/history.csv",
+        f"{CANCELLED_RUN}/metrics.json",
+    ):
+        assert (cluster_dir / name).read_text() == (local_dir / name).read_text(), name
