@@ -72,3 +72,52 @@ def test_domain_classifier_learns_mnist5k():
     net = train_feature_net(data.x["train"], data.y["train"], epochs=2)
     assert accuracy(net, data.x["test"], data.y["test"]) > 0.85
     assert net.features(torch.from_numpy(data.x["test"][:5])).shape == (5, 128)
+
+
+class StandInInception(torch.nn.Module):
+    """Channel means as 12 'features', in pytorch-fid's output convention."""
+
+    def forward(self, x):
+        return [x.mean(dim=(2, 3), keepdim=True).repeat(1, 4, 1, 1)]
+
+
+@pytest.fixture(scope="module")
+def mnist5k_run(tmp_path_factory):
+    from csrae.run import RunSpec, save_model
+    from csrae.steps import prepare
+
+    root = tmp_path_factory.mktemp("mnist5k")
+    data = prepare("mnist5k", root / "data")
+    spec = RunSpec("mnist5k", "CSRAE", {"lambda": 1.0}, 4)
+    save_model(spec.build(data), spec, root / "model.pt")
+    return root, data
+
+
+def test_evaluate_reports_every_metric_with_its_labels(mnist5k_run):
+    from csrae.evaluation import EvalConfig, evaluate
+    from csrae.run import load_model
+
+    root, data = mnist5k_run
+    model, _ = load_model(root / "model.pt", data)
+    config = EvalConfig(ll_samples=3, fid_samples=60, loss_repeats=2)
+    metrics, artefacts = evaluate(model, data, config, inception=StandInInception())
+    assert metrics["fid_features"] == "raw data" and metrics["fid_samples"] == 60
+    assert np.isfinite(metrics["fid_inception"]) and metrics["fid_inception"] >= 0
+    assert metrics["val_criterion"] == pytest.approx(metrics["val_re"] + metrics["val_reg"])
+    assert set(metrics) >= {"test_ll", "knn_error_k3", "knn_error_k5", "knn_error_k10"}
+    assert artefacts["samples"].shape == (60, 784) and artefacts["latent_loc"].shape == (500, 4)
+
+
+def test_required_inception_fid_fails_clearly_without_weights(mnist5k_run, tmp_path, monkeypatch):
+    from csrae.evaluation import EvalConfig
+    from csrae.steps import evaluate_run
+
+    root, _ = mnist5k_run
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    config = EvalConfig(ll_samples=2, fid_samples=20)
+    with pytest.raises(InceptionWeightsMissing, match="Download"):
+        evaluate_run(root / "data", root / "model.pt", config, tmp_path / "m.json", tmp_path / "a.npz", inception="yes")
+    record = evaluate_run(
+        root / "data", root / "model.pt", config, tmp_path / "m.json", tmp_path / "a.npz", log=lambda *_: None
+    )
+    assert "fid_inception" not in record and (tmp_path / "m.json").exists()
