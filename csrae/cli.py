@@ -6,17 +6,20 @@ from pathlib import Path
 
 from csrae.data import DATASETS, Dataset
 from csrae.evaluation import EvalConfig
-from csrae.models import MODELS
+from csrae.models import MODELS, parse_value
 from csrae.run import RunSpec, train_run
 from csrae.steps import evaluate_run, fit_feature_net, prepare
 from csrae.trainer import TrainConfig
 
 
-def parse_hparam(text: str) -> tuple[str, float]:
+def parse_hparam(text: str) -> tuple[str, float | int | str]:
     name, sep, value = text.partition("=")
     if not sep:
         raise argparse.ArgumentTypeError(f"expected NAME=VALUE (e.g. lambda=1.0), got {text!r}")
-    return name, int(value) if name == "K" else float(value)
+    try:
+        return name, parse_value(name, value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r}: {error}") from error
 
 
 def main(argv=None) -> None:
@@ -31,7 +34,13 @@ def main(argv=None) -> None:
     t = sub.add_parser("train", help="train one configuration; rerun the same command to resume")
     t.add_argument("--data", required=True, type=Path, help="prepared dataset directory")
     t.add_argument("--model", required=True, choices=sorted(MODELS))
-    t.add_argument("--hp", action="append", type=parse_hparam, default=[], help="NAME=VALUE, e.g. lambda=1 K=10")
+    t.add_argument(
+        "--hp",
+        action="append",
+        type=parse_hparam,
+        default=[],
+        help="NAME=VALUE, repeated: e.g. --hp lambda=1 --hp K=10 --hp prior=mog",
+    )
     t.add_argument("--latent-dim", type=int, default=40)
     defaults = TrainConfig()
     for name in ("epochs", "warmup", "patience", "batch_size", "seed"):

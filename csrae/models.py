@@ -10,6 +10,7 @@ ramped up by the trainer's warm-up.
 """
 
 import math
+import re
 from dataclasses import dataclass
 
 import torch
@@ -19,7 +20,7 @@ from csrae.divergence import cauchy_schwarz, kl_standard_normal
 from csrae.gaussian import log_normal, sample_normal
 from csrae.likelihoods import Likelihood, make_likelihood
 from csrae.networks import ARCHITECTURES
-from csrae.priors import MixturePrior, Prior, StandardNormal
+from csrae.priors import MixturePrior, Prior, StandardNormal, VampPrior
 
 
 @dataclass
@@ -106,6 +107,49 @@ class BetaVAE(Autoencoder):
         return kl_standard_normal(loc, logvar)
 
 
+class IWAE(Autoencoder):
+    """Importance-weighted autoencoder (Burda et al. 2016) with ``n_iw`` samples.
+
+    Maximises log 1/n Σ_s p(x|z_s) [p(z_s)/q(z_s|x)]^β, z_s ~ q(z|x): the
+    IWAE bound for β = 1, the β-VAE objective (with a one-sample KL) for
+    n = 1.  The reported regulariser is KL(q‖p) in closed form.
+    """
+
+    regulariser_name = "KL"
+
+    def __init__(self, *args, n_importance: int):
+        super().__init__(*args)
+        if n_importance < 1:
+            raise ValueError(f"IWAE needs n_iw >= 1 importance samples, got {n_importance}")
+        self.n_importance = n_importance
+
+    def regulariser(self, loc: Tensor, logvar: Tensor) -> Tensor:
+        return kl_standard_normal(loc, logvar)
+
+    def loss(self, x: Tensor, weight: float | None = None) -> LossTerms:
+        loc, logvar = self.encode(x)
+        z = sample_normal(loc, logvar, self.n_importance)  # [n, B, D]
+        log_px = self.likelihood.log_prob(x, self.decode(z))
+        log_ratio = self.prior.log_prob(z) - log_normal(z, loc, logvar)
+        weight = self.weight if weight is None else weight
+        bound = torch.logsumexp(log_px + weight * log_ratio, dim=0) - math.log(self.n_importance)
+        return LossTerms(
+            loss=-bound.mean(),
+            reconstruction=-log_px.mean(),
+            regulariser=self.regulariser(loc, logvar).mean(),
+        )
+
+
+class VampPriorVAE(Autoencoder):
+    """β-VAE with the VampPrior; KL(q‖p) = E_q[log q(z|x) − log p(z)] by one sample."""
+
+    regulariser_name = "KL"
+
+    def regulariser(self, loc: Tensor, logvar: Tensor) -> Tensor:
+        z = sample_normal(loc, logvar)
+        return log_normal(z, loc, logvar) - self.prior.log_prob(z)
+
+
 class CSRAE(Autoencoder):
     """Cauchy-Schwarz regularised autoencoder (eq. 13): λ · D_CS(q(z|x) ‖ p(z))."""
 
@@ -118,14 +162,29 @@ class CSRAE(Autoencoder):
 
 
 class MixtureCSRAE(CSRAE):
-    """CSRAE with a learned K-component mixture prior (eqs. 18-21, 22)."""
+    """CSRAE with a K-component mixture prior: learned MoG (eqs. 18-22) or VampPrior (eq. 23)."""
 
 
-MODELS = {"VAE": BetaVAE, "CSRAE": CSRAE, "MixtureCSRAE": MixtureCSRAE}
+MODELS = {
+    "VAE": BetaVAE,
+    "IWAE": IWAE,
+    "VampPriorVAE": VampPriorVAE,
+    "CSRAE": CSRAE,
+    "MixtureCSRAE": MixtureCSRAE,
+}
 
 # The hyperparameters each model takes, and the one that weights its regulariser.
-HYPERPARAMETERS = {"VAE": ("beta",), "CSRAE": ("lambda",), "MixtureCSRAE": ("lambda", "K")}
-WEIGHT_NAME = {"VAE": "beta", "CSRAE": "lambda", "MixtureCSRAE": "lambda"}
+HYPERPARAMETERS = {
+    "VAE": ("beta",),
+    "IWAE": ("beta", "n_iw"),
+    "VampPriorVAE": ("beta", "K"),
+    "CSRAE": ("lambda",),
+    "MixtureCSRAE": ("lambda", "K", "prior"),
+}
+WEIGHT_NAME = {model: names[0] for model, names in HYPERPARAMETERS.items()}
+INTEGER_HYPERPARAMETERS = {"K", "n_iw"}
+# MixtureCSRAE's prior: learned MoG from a network (Table VI), directly parametrised MoG, or VampPrior.
+MIXTURE_PRIORS = ("mog", "mog-direct", "vamp")
 
 
 def build_model(
@@ -141,21 +200,41 @@ def build_model(
         raise ValueError(f"unknown architecture {architecture!r}; choose one of {sorted(ARCHITECTURES)}")
     lik = make_likelihood(likelihood)
     encoder, decoder = ARCHITECTURES[architecture](data_dim, latent_dim, lik.params_per_dim * data_dim)
-    if model == "MixtureCSRAE":
-        prior: Prior = MixturePrior(latent_dim, int(hparams["K"]))
-    else:
+    prior_kind = {"VampPriorVAE": "vamp", "MixtureCSRAE": hparams.get("prior")}.get(model, "standard")
+    if prior_kind == "vamp":
+        prior: Prior = VampPrior(encoder, data_dim, int(hparams["K"]), bounded=likelihood != "gaussian")
+    elif prior_kind in ("mog", "mog-direct"):
+        parametrisation = "network" if prior_kind == "mog" else "direct"
+        prior = MixturePrior(latent_dim, int(hparams["K"]), parametrisation)
+    elif prior_kind == "standard":
         prior = StandardNormal(latent_dim)
-    return MODELS[model](encoder, decoder, lik, prior, float(hparams[WEIGHT_NAME[model]]))
+    else:
+        raise ValueError(f"MixtureCSRAE prior must be one of {MIXTURE_PRIORS}, got {prior_kind!r}")
+    args = (encoder, decoder, lik, prior, float(hparams[WEIGHT_NAME[model]]))
+    if model == "IWAE":
+        return IWAE(*args, n_importance=int(hparams["n_iw"]))
+    return MODELS[model](*args)
 
 
 def hp_id(model: str, hparams: dict) -> str:
-    """A path-safe name for a hyperparameter setting, e.g. ``lambda=0.5_K=10``."""
-    return "_".join(f"{name}={hparams[name]:g}" for name in HYPERPARAMETERS[model])
+    """A path-safe name for a hyperparameter setting, e.g. ``lambda=0.5_K=10_prior=mog``."""
+    return "_".join(
+        f"{name}={value:g}" if isinstance(value := hparams[name], float | int) else f"{name}={value}"
+        for name in HYPERPARAMETERS[model]
+    )
 
 
 def parse_hp_id(model: str, text: str) -> dict:
-    """Inverse of :func:`hp_id`."""
-    pairs = dict(item.split("=", 1) for item in text.split("_"))
-    if set(pairs) != set(HYPERPARAMETERS[model]):
-        raise ValueError(f"{text!r} does not name the hyperparameters of {model}: {HYPERPARAMETERS[model]}")
-    return {name: int(value) if name == "K" else float(value) for name, value in pairs.items()}
+    """Inverse of :func:`hp_id` (names may hold underscores, e.g. ``n_iw``)."""
+    names = HYPERPARAMETERS[model]
+    items = re.split(r"_(?=(?:{})=)".format("|".join(map(re.escape, names))), text)
+    pairs = dict(item.split("=", 1) for item in items if "=" in item)
+    if list(pairs) != list(names) or len(items) != len(names):
+        raise ValueError(f"{text!r} does not name the hyperparameters of {model}: {names}")
+    return {name: parse_value(name, value) for name, value in pairs.items()}
+
+
+def parse_value(name: str, value: str):
+    if name in INTEGER_HYPERPARAMETERS:
+        return int(value)
+    return value if name == "prior" else float(value)

@@ -5,6 +5,7 @@ Cauchy-Schwarz divergence, densities and sampling share one code path.
 """
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from csrae.gaussian import log_mixture, sample_mixture
@@ -35,25 +36,65 @@ class StandardNormal(Prior):
         return self.zeros, self.zeros, self.zeros[:, 0]
 
 
-class MixturePrior(Prior):
-    """Learned mixture of Gaussians, p(z) = 1/K Σ_k N(z; μ_k, diag σ²_k) (eq. 18, 22).
+def check_components(n_components: int) -> None:
+    if n_components < 1:
+        raise ValueError(f"a mixture prior needs K >= 1 components, got K={n_components}")
 
-    As in the paper's Table VI ("p(z)"), the K means and log-variances are
-    produced by a network from the K one-hot codes:
-    FC 784, ReLU, FC 256, ReLU, FC 2 × latent dim.  The weights stay uniform.
+
+class MixturePrior(Prior):
+    """Learned mixture of Gaussians, p(z) = 1/K Σ_k N(z; μ_k, diag σ²_k) (eqs. 18, 22).
+
+    With ``parametrisation="network"`` (the paper's Table VI, "p(z)") the K
+    means and log-variances are produced from the K one-hot codes by
+    FC 784, ReLU, FC 256, ReLU, FC 2 × latent dim; with ``"direct"`` they are
+    parameters themselves (means drawn from N(0, I), unit variances).  The
+    weights stay uniform.
     """
 
-    def __init__(self, latent_dim: int, n_components: int, hidden: tuple[int, ...] = (784, 256)):
+    def __init__(self, latent_dim: int, n_components: int, parametrisation: str = "network"):
         super().__init__()
-        if n_components < 1:
-            raise ValueError(f"MixturePrior needs K >= 1 components, got K={n_components}")
-        sizes = (n_components, *hidden)
-        layers: list[nn.Module] = []
-        for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-            layers += [nn.Linear(n_in, n_out), nn.ReLU()]
-        self.network = nn.Sequential(*layers, nn.Linear(sizes[-1], 2 * latent_dim))
-        self.register_buffer("codes", torch.eye(n_components))
+        check_components(n_components)
+        if parametrisation == "network":
+            sizes = (n_components, 784, 256)
+            layers: list[nn.Module] = []
+            for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+                layers += [nn.Linear(n_in, n_out), nn.ReLU()]
+            self.network = nn.Sequential(*layers, nn.Linear(sizes[-1], 2 * latent_dim))
+            self.register_buffer("codes", torch.eye(n_components))
+        elif parametrisation == "direct":
+            self.loc = nn.Parameter(torch.randn(n_components, latent_dim))
+            self.logvar = nn.Parameter(torch.zeros(n_components, latent_dim))
+        else:
+            raise ValueError(f"MixturePrior parametrisation must be 'network' or 'direct', got {parametrisation!r}")
+        self.parametrisation = parametrisation
 
     def components(self) -> tuple[Tensor, Tensor, Tensor]:
-        loc, logvar = self.network(self.codes).chunk(2, dim=-1)
+        if self.parametrisation == "network":
+            loc, logvar = self.network(self.codes).chunk(2, dim=-1)
+        else:
+            loc, logvar = self.loc, self.logvar
+        return loc, logvar, torch.zeros_like(loc[:, 0])
+
+
+class VampPrior(Prior):
+    """p(z) = 1/K Σ_k q(z | u_k), K learned pseudo-inputs through the encoder (eq. 23).
+
+    Tomczak & Welling (2018): the pseudo-inputs are the columns of a linear
+    map of the K one-hot codes, clipped to [0, 1] by a hard tanh for image
+    data, initialised around 0.05 with standard deviation 0.01.
+    """
+
+    def __init__(self, encoder: nn.Module, data_dim: int, n_components: int, bounded: bool = True):
+        super().__init__()
+        check_components(n_components)
+        self.pseudo_inputs = nn.Parameter(0.05 + 0.01 * torch.randn(n_components, data_dim))
+        self.bounded = bounded
+        # The encoder belongs to the model; a tuple keeps it from being registered twice.
+        self._encoder = (encoder,)
+
+    def inputs(self) -> Tensor:
+        return F.hardtanh(self.pseudo_inputs, 0.0, 1.0) if self.bounded else self.pseudo_inputs
+
+    def components(self) -> tuple[Tensor, Tensor, Tensor]:
+        loc, logvar = self._encoder[0](self.inputs()).chunk(2, dim=-1)
         return loc, logvar, torch.zeros_like(loc[:, 0])

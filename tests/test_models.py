@@ -8,12 +8,19 @@ import torch
 from scipy import integrate
 from torch import nn
 
+from csrae.divergence import kl_normal
 from csrae.gaussian import log_normal
-from csrae.likelihoods import Bernoulli, Gaussian
-from csrae.models import MODELS, BetaVAE, build_model, hp_id, parse_hp_id
-from csrae.priors import MixturePrior, StandardNormal
+from csrae.likelihoods import Bernoulli, DiscretizedLogistic, Gaussian
+from csrae.models import IWAE, MODELS, BetaVAE, build_model, hp_id, parse_hp_id
+from csrae.priors import MixturePrior, StandardNormal, VampPrior
 
-HPARAMS = {"VAE": {"beta": 1.0}, "CSRAE": {"lambda": 2.0}, "MixtureCSRAE": {"lambda": 1.0, "K": 5}}
+HPARAMS = {
+    "VAE": {"beta": 1.0},
+    "IWAE": {"beta": 1.0, "n_iw": 3},
+    "VampPriorVAE": {"beta": 1.0, "K": 4},
+    "CSRAE": {"lambda": 2.0},
+    "MixtureCSRAE": {"lambda": 1.0, "K": 5, "prior": "mog"},
+}
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))
@@ -29,10 +36,10 @@ def test_interface(name, likelihood, architecture, data_dim):
     assert model.decode(loc).shape == (8, data_dim * model.likelihood.params_per_dim)
     assert model.sample(3).shape == model.reconstruct(x[:3]).shape == (3, data_dim)
     terms = model.loss(x)
-    assert terms.loss.item() == pytest.approx(
-        terms.reconstruction.item() + model.weight * terms.regulariser.item(), rel=1e-5
-    )
-    assert terms.regulariser.item() >= 0
+    if name in ("VAE", "CSRAE", "MixtureCSRAE"):  # closed-form regularisers, one-sample RE
+        expected = terms.reconstruction.item() + model.weight * terms.regulariser.item()
+        assert terms.loss.item() == pytest.approx(expected, rel=1e-5)
+        assert terms.regulariser.item() >= 0
     terms.loss.backward()
     assert all(p.grad is not None for p in model.encoder.parameters())
     assert model.log_likelihood(x, n_samples=10).shape == (8,)
@@ -40,18 +47,23 @@ def test_interface(name, likelihood, architecture, data_dim):
 
 def test_mixture_prior_is_learned_by_the_regulariser():
     torch.manual_seed(0)
-    model = build_model("MixtureCSRAE", HPARAMS["MixtureCSRAE"], 784, 4, "mlp300", "bernoulli")
-    model.loss(torch.rand(8, 784).round()).regulariser.backward()
-    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.prior.parameters())
+    for prior in ("mog", "mog-direct", "vamp"):
+        hparams = HPARAMS["MixtureCSRAE"] | {"prior": prior}
+        model = build_model("MixtureCSRAE", hparams, 784, 4, "mlp300", "bernoulli")
+        model.loss(torch.rand(8, 784).round()).regulariser.backward()
+        assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.prior.parameters())
 
 
 @pytest.mark.parametrize(
     "args,message",
     [
-        (("IWAE", {}, 784, 4, "mlp300", "bernoulli"), "unknown model"),
+        (("WAE", {}, 784, 4, "mlp300", "bernoulli"), "unknown model"),
+        (("IWAE", {"beta": 1.0, "n_iw": 0}, 784, 4, "mlp300", "bernoulli"), "n_iw >= 1"),
+        (("MixtureCSRAE", {"lambda": 1.0, "K": 3, "prior": "flow"}, 784, 4, "mlp300", "bernoulli"), "prior must be"),
         (("CSRAE", {"beta": 1.0}, 784, 4, "mlp300", "bernoulli"), "takes hyperparameters"),
         (("CSRAE", {"lambda": -1.0}, 784, 4, "mlp300", "bernoulli"), "must be >= 0"),
-        (("MixtureCSRAE", {"lambda": 1.0, "K": 0}, 784, 4, "mlp300", "bernoulli"), "K >= 1"),
+        (("MixtureCSRAE", {"lambda": 1.0, "K": 0, "prior": "mog"}, 784, 4, "mlp300", "bernoulli"), "K >= 1"),
+        (("VampPriorVAE", {"beta": 1.0, "K": 0}, 784, 4, "mlp300", "bernoulli"), "K >= 1"),
         (("VAE", {"beta": 1.0}, 784, 4, "resnet", "bernoulli"), "unknown architecture"),
         (("VAE", {"beta": 1.0}, 784, 4, "mlp300", "poisson"), "unknown likelihood"),
     ],
@@ -62,9 +74,10 @@ def test_bad_arguments_are_named(args, message):
 
 
 def test_hp_id_round_trip():
-    hp = {"lambda": 0.25, "K": 100}
-    assert hp_id("MixtureCSRAE", hp) == "lambda=0.25_K=100"
-    assert parse_hp_id("MixtureCSRAE", "lambda=0.25_K=100") == hp
+    hp = {"lambda": 0.25, "K": 100, "prior": "mog-direct"}
+    assert hp_id("MixtureCSRAE", hp) == "lambda=0.25_K=100_prior=mog-direct"
+    assert parse_hp_id("MixtureCSRAE", "lambda=0.25_K=100_prior=mog-direct") == hp
+    assert parse_hp_id("IWAE", hp_id("IWAE", {"beta": 1.5, "n_iw": 50})) == {"beta": 1.5, "n_iw": 50}
     with pytest.raises(ValueError, match="does not name"):
         parse_hp_id("CSRAE", "beta=1")
 
@@ -104,6 +117,43 @@ def test_likelihoods_match_torch_distributions():
     var = raw.exp() + 1e-4  # the soft floor
     expected = torch.distributions.Normal(loc, var.sqrt()).log_prob(y).sum(-1)
     torch.testing.assert_close(Gaussian().log_prob(y, params), expected)
+
+
+def test_discretized_logistic_masses_sum_to_one_and_match_the_cdf():
+    from scipy.stats import logistic
+
+    levels = torch.arange(256, dtype=torch.float64)[:, None] / 255  # every level, one dimension
+    params = torch.tensor([[0.1, -2.5]], dtype=torch.float64).expand(256, 2)  # loc 0.1, log-scale -2.5
+    log_mass = DiscretizedLogistic().log_prob(levels, params)
+    assert log_mass.exp().sum().item() == pytest.approx(1.0, abs=1e-12)
+    edges = (levels[:, 0].numpy() - 0.5) + 0.5 / 255
+    expected = logistic.cdf(edges[100], 0.1, np.exp(-2.5)) - logistic.cdf(edges[99], 0.1, np.exp(-2.5))
+    assert log_mass[100].exp().item() == pytest.approx(expected, rel=1e-9)
+    assert DiscretizedLogistic().mean(params[:1]).item() == pytest.approx(0.6)
+
+
+def test_vamp_prior_is_the_encoders_mixture_over_pseudo_inputs():
+    torch.manual_seed(0)
+    encoder = nn.Linear(6, 4)
+    prior = VampPrior(encoder, data_dim=6, n_components=3)
+    loc, logvar, logits = prior.components()
+    expected = encoder(prior.inputs()).chunk(2, -1)
+    torch.testing.assert_close(loc, expected[0])
+    torch.testing.assert_close(logvar, expected[1])
+    assert prior.inputs().min() >= 0 and prior.inputs().max() <= 1
+    assert [name for name, _ in prior.named_parameters()] == ["pseudo_inputs"]
+
+
+def test_vamp_prior_vae_kl_estimate_is_unbiased():
+    """With one pseudo-input the VampPrior is a Gaussian, so KL has a closed form."""
+    torch.manual_seed(0)
+    model = build_model("VampPriorVAE", {"beta": 1.0, "K": 1}, 2, 3, "pinwheel", "gaussian")
+    x = torch.randn(4, 2)
+    with torch.no_grad():
+        loc, logvar = model.encode(x)
+        p_loc, p_logvar, _ = model.prior.components()
+        estimate = torch.stack([model.regulariser(loc, logvar) for _ in range(40000)]).mean(0)
+    torch.testing.assert_close(estimate, kl_normal(loc, logvar, p_loc[0], p_logvar[0]), atol=0.03, rtol=0.02)
 
 
 def linear_gaussian_model(exact_posterior: bool):
@@ -149,6 +199,25 @@ def test_log_likelihood_converges_with_a_wrong_proposal_and_chunks_agree():
     torch.manual_seed(2)
     many_chunks = model.log_likelihood(x, n_samples=300, max_elements=64 * 10 * 7)
     torch.testing.assert_close(one_chunk, many_chunks)
+
+
+def as_iwae(model: BetaVAE, n_importance: int) -> IWAE:
+    return IWAE(model.encoder, model.decoder, model.likelihood, model.prior, 1.0, n_importance=n_importance)
+
+
+def test_iwae_bound_is_exact_with_the_true_posterior():
+    model, x, exact = linear_gaussian_model(exact_posterior=True)
+    for n in (1, 5):
+        torch.testing.assert_close(-as_iwae(model, n).loss(x).loss, exact.mean(), rtol=1e-5, atol=1e-4)
+
+
+def test_iwae_bound_tightens_with_more_samples():
+    model, x, exact = linear_gaussian_model(exact_posterior=False)
+    torch.manual_seed(0)
+    with torch.no_grad():
+        bounds = [torch.stack([-as_iwae(model, n).loss(x).loss for _ in range(200)]).mean() for n in (1, 10, 100)]
+    assert bounds[0] < bounds[1] < bounds[2] <= exact.mean() + 1e-3
+    assert exact.mean() - bounds[2] < 0.01
 
 
 def test_log_normal_matches_scipy():

@@ -23,8 +23,8 @@ def test_warmup_is_linear_from_zero():
 def train_command(data_dir, out_dir, epochs):
     return [
         sys.executable, "-m", "csrae.cli", "train", "--data", str(data_dir), "--model", "MixtureCSRAE",
-        "--hp", "lambda=1", "--hp", "K=4", "--latent-dim", "2", "--epochs", str(epochs), "--warmup", "5",
-        "--patience", "100", "--out", str(out_dir),
+        "--hp", "lambda=1", "--hp", "K=4", "--hp", "prior=mog", "--latent-dim", "2", "--epochs", str(epochs),
+        "--warmup", "5", "--patience", "100", "--out", str(out_dir),
     ]  # fmt: skip
 
 

@@ -33,16 +33,20 @@ def workdir_with(tmp_path, config_path):
 @pytest.mark.parametrize(
     "change,message",
     [
-        ({"models": {"IWAE": {"beta": [1.0]}}}, "('IWAE' was unexpected)\n.*On instance['models']"),
+        ({"models": {"WAE": {"beta": [1.0]}}}, "('WAE' was unexpected)\n.*On instance['models']"),
         (
             {"models": {"CSRAE": {"lambda": [-0.5]}}},
             "-0.5 is less than the minimum of 0.*instance['models']['CSRAE']['lambda'][0]",
         ),
         (
-            {"models": {"MixtureCSRAE": {"lambda": [1.0], "K": [0]}}},
+            {"models": {"MixtureCSRAE": {"lambda": [1.0], "K": [0], "prior": ["mog"]}}},
             "0 is less than the minimum of 1.*['MixtureCSRAE']['K'][0]",
         ),
         ({"datasets": {"cifar10": {"latent_dim": 40}}}, "'cifar10' is not one of.*On instance['datasets']"),
+        (
+            {"models": {"MixtureCSRAE": {"lambda": [1.0], "K": [3], "prior": ["flow"]}}},
+            "'flow' is not one of ['mog', 'mog-direct', 'vamp']",
+        ),
         ({"figure2": {"dataset": "mnist5k", "model": "MixtureCSRAE"}}, None),
     ],
 )
@@ -89,7 +93,8 @@ def read_csv(path):
 
 @pytest.mark.workflow
 def test_tables_have_every_model_and_dataset_with_finite_numbers(pipeline_run):
-    expected = {(d, m) for d in ("pinwheel", "mnist5k") for m in ("VAE", "CSRAE", "MixtureCSRAE")}
+    models = ("VAE", "IWAE", "VampPriorVAE", "CSRAE", "MixtureCSRAE")
+    expected = {(d, m) for d in ("pinwheel", "mnist5k") for m in models}
     specs = {
         "table1.csv": ["fid_mean", "test_ll_mean"],
         "table2.csv": ["knn_error_k3_mean", "knn_error_k5_mean", "knn_error_k10_mean"],
