@@ -1,10 +1,10 @@
-"""``csrae``: prepare data, train and evaluate one configuration without Snakemake."""
+"""``csrae``: download and prepare data, train and evaluate one configuration without Snakemake."""
 
 import argparse
 import json
 from pathlib import Path
 
-from csrae.data import DATASETS, Dataset
+from csrae.data import DATASETS, Dataset, download_dataset
 from csrae.evaluation import EvalConfig
 from csrae.models import MODELS, parse_value
 from csrae.run import RunSpec, train_run
@@ -29,7 +29,11 @@ def main(argv=None) -> None:
     p = sub.add_parser("prepare", help="generate or load a dataset into DIR (data.npz, meta.json)")
     p.add_argument("--dataset", required=True, choices=sorted(DATASETS))
     p.add_argument("--out", required=True, type=Path)
-    p.add_argument("--source", type=Path, help="source file for datasets read from disk")
+    p.add_argument("--source", type=Path, help="source file or directory for datasets read from disk")
+
+    d = sub.add_parser("download", help="download a dataset's published files (checksums verified) into DIR")
+    d.add_argument("--dataset", required=True, choices=sorted(DATASETS))
+    d.add_argument("--out", required=True, type=Path)
 
     t = sub.add_parser("train", help="train one configuration; rerun the same command to resume")
     t.add_argument("--data", required=True, type=Path, help="prepared dataset directory")
@@ -66,6 +70,8 @@ def main(argv=None) -> None:
     if args.command == "prepare":
         data = prepare(args.dataset, args.out, **({"path": args.source} if args.source else {}))
         print(json.dumps(data.meta(), indent=2))
+    elif args.command == "download":
+        print(f"{args.dataset}: files in {download_dataset(args.dataset, args.out)}")
     elif args.command == "train":
         config = TrainConfig(args.epochs, args.warmup, args.patience, args.batch_size, args.lr, args.seed)
         data = Dataset.load(args.data)

@@ -54,15 +54,50 @@ def figure2(panels: list[tuple[float, dict]], prior: np.ndarray | None, path) ->
 
 
 def figure3(summary, weight_name: str, path) -> None:
-    """(a) test RE vs regulariser over the weight; selection criterion vs (b) FID and (c) LL."""
-    sizes = 15 + 25 * summary[weight_name].to_numpy()
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.4))
-    axes[0].scatter(summary["test_reg"], summary["test_re"], s=sizes)
+    """(a) test RE vs regulariser over the weight; selection criterion vs (b) FID and (c) LL; a colour per structure."""
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.6))
+    for structure, rows in summary.groupby("structure", sort=False):
+        sizes = 15 + 25 * rows[weight_name].to_numpy()
+        axes[0].scatter(rows["test_reg"], rows["test_re"], s=sizes, label=structure)
+        axes[1].scatter(rows["val_criterion"], rows["fid"], s=sizes)
+        axes[2].scatter(rows["val_criterion"], -rows["test_ll"], s=sizes)
     axes[0].set(xlabel="test regulariser", ylabel="test RE", title=f"(a) RE vs regulariser (size ∝ {weight_name})")
-    axes[1].scatter(summary["val_criterion"], summary["fid"], s=sizes)
     axes[1].set(xlabel="validation RE + regulariser", ylabel="FID", title="(b) selection criterion vs FID")
-    axes[2].scatter(summary["val_criterion"], -summary["test_ll"], s=sizes)
     axes[2].set(xlabel="validation RE + regulariser", ylabel="test −LL (nats)", title="(c) selection criterion vs −LL")
+    axes[0].legend(frameon=False, fontsize=7)
+    save(fig, path)
+
+
+PRIOR_STYLES = {"mog": ("-", "MoG"), "mog-direct": (":", "MoG (direct)"), "vamp": ("--", "VampPrior")}
+
+
+def figure4(summary, path) -> None:
+    """MixtureCSRAE: validation loss −(RE + CS) of the selected λ against K, a line per latent dimension and prior."""
+    chosen = summary[summary["selected"]].copy()
+    parts = chosen["structure"].str.extract(r"z=(?P<z>\d+)_K=(?P<K>\d+)_prior=(?P<prior>[\w-]+)")
+    chosen = chosen.join(parts.astype({"z": int, "K": int}))
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    colours = {z: f"C{i}" for i, z in enumerate(sorted(chosen["z"].unique()))}
+    for (z, prior), rows in chosen.groupby(["z", "prior"]):
+        rows = rows.sort_values("K")
+        style, name = PRIOR_STYLES[prior]
+        ax.plot(rows["K"], -rows["val_criterion"], style, marker="o", color=colours[z], label=f"{name}, z = {z}")
+    ax.set_xscale("log")
+    ax.set(xlabel="mixture components K", ylabel="validation −(RE + CS) (greater is better)")
+    ax.legend(frameon=False, fontsize=8)
+    save(fig, path)
+
+
+def figure7(images: np.ndarray, image_shape: tuple, title: str, path) -> None:
+    """Samples from individual prior components: ``images`` is ``[components, n, D]``, one column per component."""
+    n_components, n, _ = images.shape
+    channels, height, width = image_shape
+    grid = images.reshape(n_components, n, channels, height, width).transpose(1, 3, 0, 4, 2)
+    grid = grid.reshape(n * height, n_components * width, channels)
+    fig, ax = plt.subplots(figsize=(0.5 * n_components + 0.4, 0.5 * n + 0.6))
+    ax.imshow(grid.squeeze(-1) if channels == 1 else grid, cmap="gray", vmin=0, vmax=1)
+    ax.set_axis_off()
+    ax.set_title(title, fontsize=8)
     save(fig, path)
 
 

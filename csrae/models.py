@@ -80,6 +80,14 @@ class Autoencoder(nn.Module):
         return self.likelihood.mean(self.decode(self.prior.sample(n)))
 
     @torch.no_grad()
+    def sample_components(self, n: int, components: list[int]) -> Tensor:
+        """Likelihood means of ``n`` draws from each listed prior component (Figure 7): ``[len, n, D]``."""
+        loc, logvar, _ = self.prior.components()
+        index = torch.as_tensor(components, device=loc.device)
+        z = sample_normal(loc[index], logvar[index], n).transpose(0, 1)
+        return self.likelihood.mean(self.decode(z))
+
+    @torch.no_grad()
     def log_likelihood(self, x: Tensor, n_samples: int, max_elements: int = 2**24) -> Tensor:
         """Importance-sampled log p(x) with q(z|x) as proposal (eq. 28).
 
@@ -216,12 +224,13 @@ def build_model(
     return MODELS[model](*args)
 
 
+def _item(name: str, value) -> str:
+    return f"{name}={value:g}" if isinstance(value, float | int) else f"{name}={value}"
+
+
 def hp_id(model: str, hparams: dict) -> str:
     """A path-safe name for a hyperparameter setting, e.g. ``lambda=0.5_K=10_prior=mog``."""
-    return "_".join(
-        f"{name}={value:g}" if isinstance(value := hparams[name], float | int) else f"{name}={value}"
-        for name in HYPERPARAMETERS[model]
-    )
+    return "_".join(_item(name, hparams[name]) for name in HYPERPARAMETERS[model])
 
 
 def parse_hp_id(model: str, text: str) -> dict:
@@ -232,6 +241,26 @@ def parse_hp_id(model: str, text: str) -> dict:
     if list(pairs) != list(names) or len(items) != len(names):
         raise ValueError(f"{text!r} does not name the hyperparameters of {model}: {names}")
     return {name: parse_value(name, value) for name, value in pairs.items()}
+
+
+def setting_id(model: str, latent_dim: int, hparams: dict) -> str:
+    """A run's setting in the sweep: latent dimension, then hyperparameters, e.g. ``z=40_lambda=1``."""
+    return f"z={latent_dim}_{hp_id(model, hparams)}"
+
+
+def parse_setting_id(model: str, text: str) -> tuple[int, dict]:
+    """Inverse of :func:`setting_id`: the latent dimension and the hyperparameters."""
+    match = re.fullmatch(r"z=(\d+)_(.+)", text)
+    if not match:
+        raise ValueError(f"{text!r} is not a sweep setting of the form z=<latent dim>_<hyperparameters>")
+    return int(match[1]), parse_hp_id(model, match[2])
+
+
+def structure_id(model: str, setting: str) -> str:
+    """The setting without its regulariser weight, e.g. ``z=40_K=10_prior=mog``: selection picks the weight."""
+    latent_dim, hparams = parse_setting_id(model, setting)
+    rest = [_item(name, hparams[name]) for name in HYPERPARAMETERS[model] if name != WEIGHT_NAME[model]]
+    return "_".join([f"z={latent_dim}", *rest])
 
 
 def parse_value(name: str, value: str):

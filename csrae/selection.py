@@ -1,25 +1,41 @@
-"""Model selection over a sweep (paper Sec. 3.1) and aggregation over seeds.
+"""Model selection over a sweep (paper Sec. 3.1, 4.4) and aggregation over seeds.
 
 Each evaluated run is a flat record: ``dataset, model, hp, seed`` plus the
-metrics of :func:`csrae.evaluation.evaluate`.  The selected configuration of
-a model on a dataset minimises the validation criterion RE + regulariser
-(RE + CS, or RE + KL for the VAE), averaged over seeds.
+metrics of :func:`csrae.evaluation.evaluate`; ``hp`` is the run's setting
+(:func:`csrae.models.setting_id`).  Settings that differ only in the
+regulariser weight share a *structure* (latent dimension, K, n_iw, prior);
+selection picks, per structure, the weight with the lowest seed-mean of the
+criterion: validation RE + regulariser (RE + CS, or RE + KL for the VAE) for
+the generative tables, validation kNN error for the kNN study.
 """
 
 import numpy as np
 import pandas as pd
 
+from csrae.models import structure_id
+
 CRITERION = "val_criterion"
+CRITERIA = {"generative": CRITERION, "knn": "val_knn_error"}
 
 
-def sweep_summary(records: list[dict]) -> pd.DataFrame:
-    """One row per hyperparameter setting: seed means of every numeric metric, with the seed count."""
+def sweep_summary(records: list[dict], criterion: str = CRITERION) -> pd.DataFrame:
+    """One row per setting: seed means of every numeric metric, the seed count and the Pareto mask.
+
+    Rows are grouped by structure and sorted by ``criterion`` within it.
+    """
     frame = pd.DataFrame(records)
+    frame["structure"] = [structure_id(m, hp) for m, hp in zip(frame["model"], frame["hp"])]
+    if criterion not in frame:
+        raise ValueError(f"the runs have no {criterion!r} metric to select on (metrics: {sorted(frame.columns)})")
     numeric = [c for c in frame.columns if c != "seed" and pd.api.types.is_numeric_dtype(frame[c])]
-    summary = frame.groupby("hp", sort=False)[numeric].mean()
-    summary["n_seeds"] = frame.groupby("hp", sort=False)["seed"].nunique()
-    summary["pareto"] = pareto_front(summary["val_reg"].to_numpy(), summary["val_re"].to_numpy())
-    return summary.reset_index().sort_values(CRITERION, kind="stable")
+    groups = frame.groupby(["structure", "hp"], sort=False)
+    summary = groups[numeric].mean()
+    summary["n_seeds"] = groups["seed"].nunique()
+    summary = summary.reset_index()
+    summary["pareto"] = False
+    for _, rows in summary.groupby("structure", sort=False):
+        summary.loc[rows.index, "pareto"] = pareto_front(rows["val_reg"].to_numpy(), rows["val_re"].to_numpy())
+    return summary.sort_values(["structure", criterion], kind="stable").reset_index(drop=True)
 
 
 def pareto_front(regulariser: np.ndarray, reconstruction: np.ndarray) -> np.ndarray:
@@ -29,10 +45,15 @@ def pareto_front(regulariser: np.ndarray, reconstruction: np.ndarray) -> np.ndar
     return ~np.asarray(dominated)
 
 
-def select(records: list[dict]) -> tuple[str, pd.DataFrame]:
-    """The hyperparameter setting with the lowest mean validation criterion, and the sweep summary."""
-    summary = sweep_summary(records)
-    return str(summary.iloc[0]["hp"]), summary
+def select(records: list[dict], criterion: str = CRITERION) -> tuple[dict[str, str], pd.DataFrame]:
+    """Per structure, the setting with the lowest seed-mean ``criterion``; and the sweep summary.
+
+    The summary's ``selected`` column marks the chosen settings.
+    """
+    summary = sweep_summary(records, criterion)
+    best = summary.groupby("structure", sort=False).head(1)
+    summary["selected"] = summary["hp"].isin(best["hp"])
+    return dict(zip(best["structure"], best["hp"])), summary
 
 
 def mean_and_standard_error(values) -> tuple[float, float]:
@@ -42,22 +63,24 @@ def mean_and_standard_error(values) -> tuple[float, float]:
     return float(values.mean()), float(se)
 
 
-def results_table(selected: list[dict], metrics: list[str], labels: list[str]) -> pd.DataFrame:
-    """One row per (dataset, model): the selected setting's metrics as mean and standard error.
+def results_table(selections: list[dict], metrics: list[str], labels: list[str]) -> pd.DataFrame:
+    """One row per (dataset, model, structure): the selected setting's metrics as mean and standard error.
 
-    ``selected`` holds, per (dataset, model), a dict with ``dataset``, ``model``,
-    ``hp`` and ``runs`` (the per-seed records of the selected setting); ``labels``
-    names extra columns copied from the runs (feature extractor, sample counts).
+    Each entry of ``selections`` holds ``dataset``, ``model`` and ``selected``:
+    per structure, the chosen ``hp`` and its ``runs`` (per-seed records);
+    ``labels`` names extra columns copied from the runs (feature extractor,
+    sample counts).
     """
     rows = []
-    for entry in selected:
-        runs = pd.DataFrame(entry["runs"])
-        row = {"dataset": entry["dataset"], "model": entry["model"], "hp": entry["hp"], "n_seeds": len(runs)}
-        for metric in metrics:
-            if metric in runs:
-                row[f"{metric}_mean"], row[f"{metric}_se"] = mean_and_standard_error(runs[metric])
-        row |= {label: runs[label].iloc[0] for label in labels if label in runs}
-        rows.append(row)
+    for entry in selections:
+        for choice in entry["selected"]:
+            runs = pd.DataFrame(choice["runs"])
+            row = {"dataset": entry["dataset"], "model": entry["model"], "hp": choice["hp"], "n_seeds": len(runs)}
+            for metric in metrics:
+                if metric in runs:
+                    row[f"{metric}_mean"], row[f"{metric}_se"] = mean_and_standard_error(runs[metric])
+            row |= {label: runs[label].iloc[0] for label in labels if label in runs}
+            rows.append(row)
     return pd.DataFrame(rows)
 
 

@@ -60,7 +60,7 @@ def write_fixture(path, rows=5000, columns=785):
 
 def test_fixture_in_the_exact_format_loads(tmp_path):
     write_fixture(tmp_path / "mnist_5k.csv.gz")
-    data = mnist5k(tmp_path / "mnist_5k.csv.gz", check_sha256=False)
+    data = mnist5k(tmp_path / "mnist_5k.csv.gz", strict=False)
     assert data.x["test"].shape == (500, 784) and data.image_shape == (1, 28, 28)
 
 
@@ -76,10 +76,10 @@ def test_corrupt_or_truncated_files_are_refused(tmp_path):
         mnist5k(path)
     path.write_bytes(path.read_bytes()[:5000])
     with pytest.raises(DatasetFileError, match="cannot read"):
-        mnist5k(path, check_sha256=False)
+        mnist5k(path, strict=False)
     write_fixture(path, rows=100)
     with pytest.raises(DatasetFileError, match=r"has shape \(100, 785\)"):
-        mnist5k(path, check_sha256=False)
+        mnist5k(path, strict=False)
 
 
 def test_fetch_verifies_the_checksum(tmp_path):

@@ -11,7 +11,17 @@ from torch import nn
 from csrae.divergence import kl_normal
 from csrae.gaussian import log_normal
 from csrae.likelihoods import Bernoulli, DiscretizedLogistic, Gaussian
-from csrae.models import IWAE, MODELS, BetaVAE, build_model, hp_id, parse_hp_id
+from csrae.models import (
+    IWAE,
+    MODELS,
+    BetaVAE,
+    build_model,
+    hp_id,
+    parse_hp_id,
+    parse_setting_id,
+    setting_id,
+    structure_id,
+)
 from csrae.priors import MixturePrior, StandardNormal, VampPrior
 
 HPARAMS = {
@@ -80,6 +90,17 @@ def test_hp_id_round_trip():
     assert parse_hp_id("IWAE", hp_id("IWAE", {"beta": 1.5, "n_iw": 50})) == {"beta": 1.5, "n_iw": 50}
     with pytest.raises(ValueError, match="does not name"):
         parse_hp_id("CSRAE", "beta=1")
+
+
+def test_setting_and_structure_ids():
+    hp = {"beta": 0.5, "n_iw": 50}
+    setting = setting_id("IWAE", 128, hp)
+    assert setting == "z=128_beta=0.5_n_iw=50"
+    assert parse_setting_id("IWAE", setting) == (128, hp)
+    assert structure_id("IWAE", setting) == "z=128_n_iw=50"
+    assert structure_id("CSRAE", "z=40_lambda=2") == "z=40"
+    with pytest.raises(ValueError, match="z=<latent dim>"):
+        parse_setting_id("CSRAE", "lambda=2")
 
 
 def test_mixture_prior_density_integrates_to_one():
@@ -226,3 +247,16 @@ def test_log_normal_matches_scipy():
     x, loc, logvar = np.random.default_rng(0).normal(size=(3, 4))
     expected = multivariate_normal(loc, np.diag(np.exp(logvar))).logpdf(x)
     assert log_normal(*(torch.tensor(a) for a in (x, loc, logvar))).item() == pytest.approx(expected)
+
+
+def test_conv_residual_networks_of_table_vi():
+    from csrae.networks import conv_residual
+
+    encoder, decoder = conv_residual(3072, latent_dim=16, out_dim=2 * 3072)
+    x = torch.rand(5, 3072)
+    assert encoder(x).shape == (5, 32)
+    assert decoder(torch.randn(7, 5, 16)).shape == (7, 5, 6144)  # leading sample dimension kept
+    strides = [m.stride for m in encoder.net if isinstance(m, torch.nn.Conv2d)]
+    assert strides[:2] == [(2, 2), (2, 2)]  # 32×32 → 8×8
+    with pytest.raises(ValueError, match="32×32 images"):
+        conv_residual(784, 16, 784)

@@ -1,4 +1,4 @@
-"""Pareto front, selection on the validation criterion, and tables over seeds."""
+"""Pareto front, per-structure selection on validation criteria, and tables over seeds."""
 
 import numpy as np
 import pytest
@@ -12,25 +12,56 @@ def test_pareto_front():
     assert pareto_front(reg, re).tolist() == [True, True, True, False, False]
 
 
-def record(hp, seed, re, reg, fid):
-    return {"hp": hp, "seed": seed, "val_re": re, "val_reg": reg, "val_criterion": re + reg, "fid": fid}
+def record(hp, seed, re, reg, fid, knn=0.0, model="CSRAE"):
+    return {
+        "model": model,
+        "hp": hp,
+        "seed": seed,
+        "val_re": re,
+        "val_reg": reg,
+        "val_criterion": re + reg,
+        "val_knn_error": knn,
+        "fid": fid,
+    }
 
 
 def test_select_minimises_the_seed_mean_of_re_plus_regulariser():
     records = [
-        record("lambda=1", 0, 10.0, 1.0, 5.0),
-        record("lambda=1", 1, 12.0, 1.0, 7.0),  # mean criterion 12
-        record("lambda=2", 0, 10.5, 0.5, 4.0),
-        record("lambda=2", 1, 11.5, 0.5, 6.0),  # mean criterion 11.5: selected
-        record("lambda=5", 0, 14.0, 0.1, 9.0),
-        record("lambda=5", 1, 14.0, 0.1, 9.0),  # worse criterion, on the front (lowest reg)
+        record("z=40_lambda=1", 0, 10.0, 1.0, 5.0),
+        record("z=40_lambda=1", 1, 12.0, 1.0, 7.0),  # mean criterion 12
+        record("z=40_lambda=2", 0, 10.5, 0.5, 4.0),
+        record("z=40_lambda=2", 1, 11.5, 0.5, 6.0),  # mean criterion 11.5: selected
+        record("z=40_lambda=5", 0, 14.0, 0.1, 9.0),
+        record("z=40_lambda=5", 1, 14.0, 0.1, 9.0),  # worse criterion, on the front (lowest reg)
     ]
     best, summary = select(records)
-    assert best == "lambda=2"
-    assert summary["hp"].tolist() == ["lambda=2", "lambda=1", "lambda=5"]
-    assert summary.set_index("hp").loc["lambda=2", "fid"] == 5.0
+    assert best == {"z=40": "z=40_lambda=2"}
+    assert summary["hp"].tolist() == ["z=40_lambda=2", "z=40_lambda=1", "z=40_lambda=5"]
+    assert summary.set_index("hp").loc["z=40_lambda=2", "fid"] == 5.0
     assert summary["pareto"].tolist() == [True, False, True]
+    assert summary["selected"].tolist() == [True, False, False]
     assert summary["n_seeds"].tolist() == [2, 2, 2]
+
+
+def test_one_selection_per_latent_dimension_and_K_over_the_weight_only():
+    m = "MixtureCSRAE"
+    records = [
+        record("z=40_lambda=1_K=10_prior=mog", 0, 10.0, 1.0, 5.0, knn=9.0, model=m),
+        record("z=40_lambda=2_K=10_prior=mog", 0, 9.0, 1.0, 5.0, knn=8.0, model=m),
+        record("z=40_lambda=1_K=100_prior=mog", 0, 8.0, 1.0, 5.0, knn=7.0, model=m),
+        record("z=40_lambda=2_K=100_prior=mog", 0, 8.5, 1.0, 5.0, knn=3.0, model=m),
+        record("z=128_lambda=1_K=10_prior=mog", 0, 20.0, 1.0, 5.0, knn=1.0, model=m),
+    ]
+    best, _ = select(records)
+    assert best == {
+        "z=40_K=10_prior=mog": "z=40_lambda=2_K=10_prior=mog",
+        "z=40_K=100_prior=mog": "z=40_lambda=1_K=100_prior=mog",
+        "z=128_K=10_prior=mog": "z=128_lambda=1_K=10_prior=mog",
+    }
+    best_knn, _ = select(records, "val_knn_error")
+    assert best_knn["z=40_K=100_prior=mog"] == "z=40_lambda=2_K=100_prior=mog"
+    with pytest.raises(ValueError, match="no 'val_nothing' metric"):
+        select(records, "val_nothing")
 
 
 def test_mean_and_standard_error():
@@ -40,13 +71,14 @@ def test_mean_and_standard_error():
 
 
 def test_results_table_and_markdown():
-    selected = [
-        {"dataset": "mnist5k", "model": "CSRAE", "hp": "lambda=2", "runs": [
-            {"fid": 4.0, "fid_samples": 500}, {"fid": 6.0, "fid_samples": 500}]},
+    selections = [
+        {"dataset": "mnist5k", "model": "CSRAE", "selected": [
+            {"structure": "z=40", "hp": "z=40_lambda=2", "runs": [
+                {"fid": 4.0, "fid_samples": 500}, {"fid": 6.0, "fid_samples": 500}]}]},
     ]  # fmt: skip
-    table = results_table(selected, ["fid", "absent"], ["fid_samples"])
+    table = results_table(selections, ["fid", "absent"], ["fid_samples"])
     assert table.iloc[0]["fid_mean"] == 5.0 and table.iloc[0]["fid_se"] == pytest.approx(1.0)
     assert "absent_mean" not in table
     markdown = to_markdown(table, ["fid", "absent"])
     assert markdown.splitlines()[0] == "| dataset | model | hp | fid | n_seeds | fid_samples |"
-    assert "| mnist5k | CSRAE | lambda=2 | 5.00 ± 1.00 | 2 | 500 |" in markdown
+    assert "| mnist5k | CSRAE | z=40_lambda=2 | 5.00 ± 1.00 | 2 | 500 |" in markdown

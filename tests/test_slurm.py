@@ -18,8 +18,8 @@ from slurm_cluster import LocalSlurm, available
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / ".test" / "config" / "slurm.yaml"
-CANCELLED_RUN = "results/runs/pinwheel/CSRAE/lambda=1/seed0"
-CHECKPOINT = "results/state/pinwheel/CSRAE/lambda=1/seed0/checkpoint.pt"
+CANCELLED_RUN = "results/runs/pinwheel/CSRAE/z=2_lambda=1/seed0"
+CHECKPOINT = "results/state/pinwheel/CSRAE/z=2_lambda=1/seed0/checkpoint.pt"
 
 reason = available()
 if reason and os.environ.get("CSRAE_REQUIRE_SLURM"):
@@ -113,7 +113,7 @@ def test_profile_runs_gpu_jobs_and_resumes_a_cancelled_job(cluster, tmp_path):
     retries = [r for r in train if r["Comment"] == cancelled["Comment"] and r["JobID"] != cancelled_id]
     assert [r["State"] for r in retries] == ["COMPLETED"]
 
-    train_log = (cluster_dir / "results/logs/train/pinwheel/CSRAE/lambda=1/seed0.log").read_text()
+    train_log = (cluster_dir / "results/logs/train/pinwheel/CSRAE/z=2_lambda=1.log").read_text()
     assert "on device cpu" in train_log
     resumed_at = int(train_log.split("at epoch ")[1].split()[0])
     assert resumed_at >= cancelled_at

@@ -12,6 +12,15 @@ import numpy as np
 import pytest
 import yaml
 
+from tests.fixtures import write_amat, write_caltech, write_cifar10, write_mnist_idx, write_omniglot
+
+DATASET_WRITERS = {
+    "static_mnist": write_amat,
+    "dynamic_mnist": write_mnist_idx,
+    "omniglot": write_omniglot,
+    "caltech101": write_caltech,
+    "cifar10": write_cifar10,
+}
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEFILE = ROOT / "workflow" / "Snakefile"
 
@@ -42,7 +51,8 @@ def workdir_with(tmp_path, config_path):
             {"models": {"MixtureCSRAE": {"lambda": [1.0], "K": [0], "prior": ["mog"]}}},
             "0 is less than the minimum of 1.*['MixtureCSRAE']['K'][0]",
         ),
-        ({"datasets": {"cifar10": {"latent_dim": 40}}}, "'cifar10' is not one of.*On instance['datasets']"),
+        ({"datasets": {"cifar": {"latent_dim": 40}}}, "'cifar' is not one of.*On instance['datasets']"),
+        ({"datasets": {"mnist5k": {"latent_dim": [40, 40]}}}, "is not valid under any of the given schemas"),
         (
             {"models": {"MixtureCSRAE": {"lambda": [1.0], "K": [3], "prior": ["flow"]}}},
             "'flow' is not one of ['mog', 'mog-direct', 'vamp']",
@@ -115,14 +125,26 @@ def test_tables_have_every_model_and_dataset_with_finite_numbers(pipeline_run):
 
 @pytest.mark.workflow
 def test_selection_follows_the_validation_criterion(pipeline_run):
-    sweep = read_csv(pipeline_run / "results" / "selection" / "mnist5k" / "CSRAE_sweep.csv")
-    assert len(sweep) == 2
+    selection = pipeline_run / "results" / "selection"
+    sweep = read_csv(selection / "generative" / "mnist5k" / "CSRAE_sweep.csv")
+    assert [r["hp"] for r in sweep if r["selected"] == "True"] == [sweep[0]["hp"]]
+    assert {r["hp"] for r in sweep} == {"z=8_lambda=0.5", "z=8_lambda=2"}
     criteria = [float(r["val_criterion"]) for r in sweep]
     assert criteria == sorted(criteria)
     table1 = read_csv(pipeline_run / "results" / "table1.csv")
-    chosen = next(r["hp"] for r in table1 if (r["dataset"], r["model"]) == ("mnist5k", "CSRAE"))
-    assert chosen == sweep[0]["hp"]
+    chosen = [r["hp"] for r in table1 if (r["dataset"], r["model"]) == ("mnist5k", "CSRAE")]
+    assert chosen == [sweep[0]["hp"]]
     assert any(r["pareto"] == "True" for r in sweep)
+    # one Table I row per (z, K, prior), the weight selected within each
+    mixture = {r["hp"] for r in table1 if (r["dataset"], r["model"]) == ("mnist5k", "MixtureCSRAE")}
+    assert mixture == {f"z=8_lambda=1_K={k}_prior={p}" for k in (2, 3) for p in ("mog", "vamp")}
+    # the kNN study trains its own latent dimension and selects on validation kNN error
+    knn = read_csv(selection / "knn" / "mnist5k" / "CSRAE_sweep.csv")
+    assert {r["hp"] for r in knn} == {"z=4_lambda=0.5", "z=4_lambda=2"}
+    errors = [float(r["val_knn_error"]) for r in knn]
+    assert errors == sorted(errors)
+    table2 = read_csv(pipeline_run / "results" / "table2.csv")
+    assert [r["hp"] for r in table2 if (r["dataset"], r["model"]) == ("mnist5k", "CSRAE")] == [knn[0]["hp"]]
 
 
 @pytest.mark.workflow
@@ -133,6 +155,8 @@ def test_figures_are_png_images(pipeline_run):
         "figure1.png",
         "figure2.png",
         "figure3_mnist5k_CSRAE.png",
+        "figure4_mnist5k.png",
+        "figure7_mnist5k.png",
         "samples_mnist5k.png",
         "reconstructions_mnist5k.png",
     } <= names
@@ -176,14 +200,39 @@ def test_lint_is_clean():
     assert result.returncode == 0 and "Congratulations" in result.stdout + result.stderr
 
 
-def test_paper_config_dry_run(tmp_path):
+def test_paper_config_dry_run(tmp_path, monkeypatch):
+    """The whole paper DAG builds, given each dataset's files where the README says to put them."""
+    data = tmp_path / "data"
+    for name, write in DATASET_WRITERS.items():
+        write(data / name)
+    monkeypatch.setenv("CSRAE_DATA", str(data))
     result = snakemake(
-        workdir_with(tmp_path, ROOT / "config" / "config.yaml"),
+        workdir_with(tmp_path / "run", ROOT / "config" / "config.yaml"),
         "-n",
+        "--quiet",
+        "rules",
         "--configfile",
         str(ROOT / "config" / "paper.yaml"),
+        "--replace-workflow-config",
     )
-    assert "train" in result.stdout
+    counts = dict(re.findall(r"^(\w+)\s+(\d+)$", result.stdout, re.MULTILINE))
+    assert int(counts["prepare_dataset"]) == 6 and int(counts["figure7"]) == 5
+    assert int(counts["train"]) == int(counts["evaluate"]) > 2000  # one job per setting, all 5 seeds
+
+
+def test_missing_dataset_fails_before_any_job_saying_where_and_from_where(tmp_path, monkeypatch):
+    monkeypatch.setenv("CSRAE_DATA", str(tmp_path / "data"))
+    config = yaml.safe_load((ROOT / ".test" / "config" / "config.yaml").read_text())
+    config["datasets"]["omniglot"] = {"latent_dim": 4}
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.yaml").write_text(yaml.safe_dump(config))
+    result = snakemake(tmp_path, "-n", check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    expected = tmp_path / "data" / "omniglot" / "chardata.mat"
+    assert f"dataset file {expected} is missing" in output and "https://github.com/yburda/iwae" in output
+    assert "csrae download --dataset omniglot" in output
+    assert not (tmp_path / "results").exists()
 
 
 def test_conda_environment_matches_the_package():

@@ -1,21 +1,111 @@
-"""Datasets: generators and loaders that return a prepared :class:`Dataset`."""
+"""Datasets: generators and loaders that return a prepared :class:`Dataset`.
 
+Loaders read the published files from a directory (``path``); without one
+they look in ``$CSRAE_DATA/<name>`` (default ``data/<name>``), except
+Fashion-MNIST, which defaults to Debian's ``dataset-fashion-mnist`` copy.
+"""
+
+import os
 from collections.abc import Callable
+from pathlib import Path
 
+from csrae.data import cifar as _cifar
+from csrae.data.cifar import cifar10
 from csrae.data.dataset import Dataset
-from csrae.data.download import DatasetFileError
+from csrae.data.download import DatasetFileError, SourceFile, download, missing_file_error
+from csrae.data.matlab import CALTECH, OMNIGLOT, caltech101, omniglot
+from csrae.data.mnist import (
+    DEBIAN_FASHION_MNIST,
+    FASHION_FILES,
+    MNIST_FILES,
+    STATIC_FILES,
+    dynamic_mnist,
+    fashion_mnist,
+    static_mnist,
+)
 from csrae.data.mnist5k import mnist5k
 from csrae.data.toy import gmm1d_samples, pinwheel
 
-DATASETS: dict[str, Callable[..., Dataset]] = {"pinwheel": pinwheel, "mnist5k": mnist5k}
-IMAGE_DATASETS = frozenset({"mnist5k"})  # FID on these uses a trained domain classifier
+DATASETS: dict[str, Callable[..., Dataset]] = {
+    "pinwheel": pinwheel,
+    "mnist5k": mnist5k,
+    "static_mnist": static_mnist,
+    "dynamic_mnist": dynamic_mnist,
+    "fashion_mnist": fashion_mnist,
+    "omniglot": omniglot,
+    "caltech101": caltech101,
+    "cifar10": cifar10,
+}
+IMAGE_DATASETS = frozenset(DATASETS) - {"pinwheel"}  # FID on these uses a trained domain classifier
+UNLABELLED_DATASETS = frozenset({"static_mnist"})  # no kNN error (Table II) on these
+SOURCE_FILES: dict[str, tuple[SourceFile, ...]] = {
+    "static_mnist": tuple(STATIC_FILES.values()),
+    "dynamic_mnist": MNIST_FILES,
+    "fashion_mnist": FASHION_FILES,
+    "omniglot": (OMNIGLOT,),
+    "caltech101": (CALTECH,),
+}
+SELF_LOCATING = frozenset({"pinwheel", "mnist5k", "fashion_mnist"})  # generated, or with a default source
 
 
-def prepare_dataset(name: str, **options) -> Dataset:
-    """Generate or load dataset ``name`` (``options`` go to its loader, e.g. ``path``)."""
+def default_source(name: str) -> Path:
+    return Path(os.environ.get("CSRAE_DATA", "data")) / name
+
+
+def prepare_dataset(name: str, path: str | Path | None = None, **options) -> Dataset:
+    """Generate or load dataset ``name``; ``path`` is its source file or directory."""
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; choose one of {sorted(DATASETS)}")
-    return DATASETS[name](**options)
+    if path is None and name not in SELF_LOCATING:
+        path = default_source(name)
+    return DATASETS[name](**({"path": path} if path is not None else {}), **options)
 
 
-__all__ = ["DATASETS", "IMAGE_DATASETS", "Dataset", "DatasetFileError", "gmm1d_samples", "prepare_dataset"]
+def check_sources(name: str, path: str | Path | None = None) -> None:
+    """Fail early, naming the file, where it goes and where it comes from, if a source file is absent.
+
+    Only presence is checked here; checksums and contents are checked when the dataset is loaded.
+    """
+    if name == "fashion_mnist" and path is None:
+        path = DEBIAN_FASHION_MNIST
+        if not path.is_dir():
+            raise DatasetFileError(
+                f"fashion_mnist: {path} is missing; `apt-get install dataset-fashion-mnist` installs it there, "
+                "or set the dataset's `source` to a directory with the idx files "
+                f"(`csrae download --dataset fashion_mnist --out DIR` fetches them from {FASHION_FILES[0].url})."
+            )
+    if name == "cifar10":
+        root = Path(path) if path is not None else default_source(name)
+        folder = root if root.name == _cifar.FOLDER else root / _cifar.FOLDER
+        files = [SourceFile(batch, _cifar.URL) for batch in _cifar.BATCH_MD5]
+    elif name in SOURCE_FILES:
+        folder, files = Path(path) if path is not None else default_source(name), SOURCE_FILES[name]
+    else:
+        return
+    for source in files:
+        candidates = (folder / source.name, folder / source.name.removesuffix(".gz"))
+        if not any(c.is_file() for c in candidates):
+            raise missing_file_error(folder / source.name, source.url, name)
+
+
+def download_dataset(name: str, directory: str | Path) -> Path:
+    """Download dataset ``name``'s published files into ``directory`` (needs network access)."""
+    if name == "cifar10":
+        return _cifar.download(directory)
+    if name not in SOURCE_FILES:
+        raise ValueError(f"{name!r} needs no download; downloadable: {sorted(SOURCE_FILES) + ['cifar10']}")
+    download(SOURCE_FILES[name], Path(directory))
+    return Path(directory)
+
+
+__all__ = [
+    "DATASETS",
+    "IMAGE_DATASETS",
+    "UNLABELLED_DATASETS",
+    "check_sources",
+    "Dataset",
+    "DatasetFileError",
+    "download_dataset",
+    "gmm1d_samples",
+    "prepare_dataset",
+]

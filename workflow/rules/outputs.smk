@@ -1,6 +1,7 @@
 rule tables:
     input:
-        all_selections(),
+        generative=all_selections("generative"),
+        knn=all_selections("knn"),
     output:
         table1=report(
             "results/table1.csv",
@@ -49,6 +50,9 @@ rule figure2:
             config["figure2"]["dataset"],
             config["figure2"]["model"],
             seeds=config["seeds"][:1],
+            hps=first_structure(
+                config["figure2"]["dataset"], config["figure2"]["model"]
+            ),
         ),
     output:
         report(
@@ -69,7 +73,7 @@ rule figure2:
 
 rule figure3:
     input:
-        sweep=rules.select_model.output.sweep,
+        sweep="results/selection/generative/{dataset}/{model}_sweep.csv",
     output:
         report(
             "results/figures/figure3_{dataset}_{model}.png",
@@ -87,17 +91,67 @@ rule figure3:
         "../scripts/figure3.py"
 
 
+rule figure4:
+    input:
+        sweep="results/selection/generative/{dataset}/MixtureCSRAE_sweep.csv",
+    output:
+        report(
+            "results/figures/figure4_{dataset}.png",
+            caption="../report/figure4.rst",
+            category="Figures",
+            labels={"figure": "Figure 4", "dataset": "{dataset}"},
+        ),
+    log:
+        "results/logs/figure4/{dataset}.log",
+    conda:
+        "../../envs/csrae.yaml"
+    script:
+        "../scripts/figure4.py"
+
+
+rule figure7:
+    input:
+        selected="results/selection/generative/{dataset}/MixtureCSRAE.json",
+        models=lambda wildcards: run_paths(
+            "model.pt",
+            wildcards.dataset,
+            "MixtureCSRAE",
+            seeds=config["seeds"][:1],
+            study="generative",
+        ),
+        data=rules.prepare_dataset.output.data,
+    output:
+        report(
+            "results/figures/figure7_{dataset}.png",
+            caption="../report/figure7.rst",
+            category="Figures",
+            labels={"figure": "Figure 7", "dataset": "{dataset}"},
+        ),
+    log:
+        "results/logs/figure7/{dataset}.log",
+    conda:
+        "../../envs/csrae.yaml"
+    params:
+        seed=config["seeds"][0],
+    script:
+        "../scripts/figure7.py"
+
+
 rule image_grids:
     input:
         selections=lambda wildcards: [
-            f"results/selection/{wildcards.dataset}/{model}.json"
+            f"results/selection/generative/{wildcards.dataset}/{model}.json"
             for model in model_grids(wildcards.dataset)
         ],
         artefacts=lambda wildcards: [
             path
             for model in model_grids(wildcards.dataset)
             for path in run_paths(
-                "artefacts.npz", wildcards.dataset, model, seeds=config["seeds"][:1]
+                "artefacts.npz",
+                wildcards.dataset,
+                model,
+                seeds=config["seeds"][:1],
+                study="generative",
             )
         ],
         meta=rules.prepare_dataset.output.meta,

@@ -1,18 +1,22 @@
 rule select_model:
     input:
-        lambda wildcards: run_paths("metrics.json", wildcards.dataset, wildcards.model),
+        lambda wildcards: run_paths(
+            "metrics.json", wildcards.dataset, wildcards.model, study=wildcards.study
+        ),
     output:
         sweep=report(
-            "results/selection/{dataset}/{model}_sweep.csv",
+            "results/selection/{study}/{dataset}/{model}_sweep.csv",
             caption="../report/sweep.rst",
             category="Model selection",
-            subcategory="{dataset}",
-            labels={"dataset": "{dataset}", "model": "{model}"},
+            subcategory="{study}: {dataset}",
+            labels={"study": "{study}", "dataset": "{dataset}", "model": "{model}"},
         ),
-        selected="results/selection/{dataset}/{model}.json",
+        selected="results/selection/{study}/{dataset}/{model}.json",
     log:
-        "results/logs/select/{dataset}/{model}.log",
+        "results/logs/select/{study}/{dataset}/{model}.log",
     conda:
         "../../envs/csrae.yaml"
+    params:
+        criterion=lambda wildcards: CRITERIA[wildcards.study],
     script:
         "../scripts/select_model.py"

@@ -1,26 +1,44 @@
+# One job per setting of the sweep trains (then evaluates) every seed of it,
+# one after another: per-seed outputs, checkpoints and selection are as if
+# each seed were its own job, at a fifth of the paper DAG's job count.
+
+
 rule train:
     input:
         data=rules.prepare_dataset.output.data,
     output:
-        model="results/runs/{dataset}/{model}/{hp}/seed{seed}/model.pt",
-        history="results/runs/{dataset}/{model}/{hp}/seed{seed}/history.csv",
-        summary="results/runs/{dataset}/{model}/{hp}/seed{seed}/summary.json",
+        model=expand(
+            "results/runs/{{dataset}}/{{model}}/{{hp}}/seed{seed}/model.pt",
+            seed=config["seeds"],
+        ),
+        history=expand(
+            "results/runs/{{dataset}}/{{model}}/{{hp}}/seed{seed}/history.csv",
+            seed=config["seeds"],
+        ),
+        summary=expand(
+            "results/runs/{{dataset}}/{{model}}/{{hp}}/seed{seed}/summary.json",
+            seed=config["seeds"],
+        ),
     log:
-        "results/logs/train/{dataset}/{model}/{hp}/seed{seed}.log",
+        "results/logs/train/{dataset}/{model}/{hp}.log",
     benchmark:
-        "results/benchmarks/train/{dataset}/{model}/{hp}/seed{seed}.tsv"
+        "results/benchmarks/train/{dataset}/{model}/{hp}.tsv"
     conda:
         "../../envs/csrae.yaml"
     threads: 1
     resources:
         gpu=config["resources"]["gpus_per_job"],
         mem_mb=4000,
-        runtime=lambda wildcards, attempt: 120 * attempt,
+        runtime=lambda wildcards, attempt: RUN_MINUTES * attempt,
     params:
-        # The resumable checkpoint is not a declared output, so Snakemake keeps
-        # it when a failed or killed job is retried.
-        state_dir="results/state/{dataset}/{model}/{hp}/seed{seed}",
-        latent_dim=lambda wildcards: config["datasets"][wildcards.dataset]["latent_dim"],
+        seeds=config["seeds"],
+        # The resumable checkpoints are not declared outputs, so Snakemake
+        # keeps them when a failed or killed job is retried.
+        state_dirs=lambda wildcards: expand(
+            "results/state/{dataset}/{model}/{hp}/seed{seed}",
+            seed=config["seeds"],
+            **wildcards,
+        ),
         training=lambda wildcards: training_settings(wildcards.dataset),
     script:
         "../scripts/train.py"
@@ -29,23 +47,30 @@ rule train:
 rule evaluate:
     input:
         data=rules.prepare_dataset.output.data,
-        model=rules.train.output.model,
+        models=rules.train.output.model,
         feature_net=feature_net_input,
     output:
-        metrics="results/runs/{dataset}/{model}/{hp}/seed{seed}/metrics.json",
-        artefacts="results/runs/{dataset}/{model}/{hp}/seed{seed}/artefacts.npz",
+        metrics=expand(
+            "results/runs/{{dataset}}/{{model}}/{{hp}}/seed{seed}/metrics.json",
+            seed=config["seeds"],
+        ),
+        artefacts=expand(
+            "results/runs/{{dataset}}/{{model}}/{{hp}}/seed{seed}/artefacts.npz",
+            seed=config["seeds"],
+        ),
     log:
-        "results/logs/evaluate/{dataset}/{model}/{hp}/seed{seed}.log",
+        "results/logs/evaluate/{dataset}/{model}/{hp}.log",
     benchmark:
-        "results/benchmarks/evaluate/{dataset}/{model}/{hp}/seed{seed}.tsv"
+        "results/benchmarks/evaluate/{dataset}/{model}/{hp}.tsv"
     conda:
         "../../envs/csrae.yaml"
     threads: 1
     resources:
         gpu=config["resources"]["gpus_per_job"],
         mem_mb=4000,
-        runtime=lambda wildcards, attempt: 60 * attempt,
+        runtime=lambda wildcards, attempt: RUN_MINUTES * attempt // 2,
     params:
+        seeds=config["seeds"],
         evaluation=config["evaluation"],
     script:
         "../scripts/evaluate.py"

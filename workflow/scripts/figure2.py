@@ -5,13 +5,13 @@ import sys
 import numpy as np
 
 from csrae.figures import figure2
-from csrae.models import parse_hp_id
+from csrae.models import parse_setting_id
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 model = snakemake.config["figure2"]["model"]
 panels = []
 for path in snakemake.input:
-    hp = parse_hp_id(model, path.split("/")[-3])
+    _, hp = parse_setting_id(model, path.split("/")[-3])
     with np.load(path, allow_pickle=False) as artefacts:
         panels.append((hp[snakemake.params.weight], dict(artefacts)))
 panels.sort(key=lambda panel: panel[0])

@@ -1,4 +1,4 @@
-"""Figures 5-6: test images with reconstructions, and samples, of each selected model."""
+"""Figures 5-6: test images with reconstructions, and samples, of each model's best selected setting."""
 
 import json
 import sys
@@ -12,10 +12,11 @@ sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 image_shape = tuple(json.loads(Path(snakemake.input.meta).read_text())["image_shape"])
 samples, reconstructions = [], []
 for path in snakemake.input.selections:
-    selected = json.loads(Path(path).read_text())
-    run = Path(path).parent.parent.parent / "runs" / selected["dataset"] / selected["model"] / selected["hp"]
+    selection = json.loads(Path(path).read_text())
+    best = min(selection["selected"], key=lambda choice: choice["criterion_mean"])
+    run = Path(path).parents[3] / "runs" / selection["dataset"] / selection["model"] / best["hp"]
     with np.load(run / f"seed{snakemake.params.seed}" / "artefacts.npz", allow_pickle=False) as art:
-        label = f"{selected['model']} ({selected['hp']})"
+        label = f"{selection['model']} ({best['hp']})"
         samples.append((label, art["samples"]))
         if not reconstructions:
             reconstructions.append(("test images", art["inputs"]))

@@ -1,4 +1,4 @@
-"""Pick the setting with the lowest validation RE + regulariser; keep the whole sweep."""
+"""Per structure (z, K, n_iw, prior), pick the weight with the best validation criterion; keep the sweep."""
 
 import json
 import sys
@@ -9,12 +9,21 @@ from csrae.selection import select
 from csrae.steps import write_json
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
+criterion = snakemake.params.criterion
 records = [json.loads(Path(p).read_text()) for p in snakemake.input]
 for record, path in zip(records, snakemake.input):
     record["hp"] = Path(path).parent.parent.name
-best, summary = select(records)
+best, summary = select(records, criterion)
 atomic_write_text(Path(snakemake.output.sweep), summary.to_csv(index=False))
 wc = snakemake.wildcards
-runs = [r for r in records if r["hp"] == best]
-write_json(snakemake.output.selected, {"dataset": wc.dataset, "model": wc.model, "hp": best, "runs": runs})
-print(f"selected {best} for {wc.model} on {wc.dataset}")
+means = summary.set_index("hp")[criterion]
+selected = [
+    {"structure": structure, "hp": hp, "criterion_mean": means[hp], "runs": [r for r in records if r["hp"] == hp]}
+    for structure, hp in best.items()
+]
+write_json(
+    snakemake.output.selected,
+    {"dataset": wc.dataset, "model": wc.model, "study": wc.study, "criterion": criterion, "selected": selected},
+)
+for choice in selected:
+    print(f"{wc.study}: {choice['hp']} for {wc.model} on {wc.dataset}, {criterion} {choice['criterion_mean']:.4f}")

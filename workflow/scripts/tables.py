@@ -1,4 +1,4 @@
-"""Tables I (FID) and II (kNN error) of the selected configurations, as CSV and Markdown."""
+"""Table I (FID, LL) from the generative selections and Table II (kNN error) from the kNN study, as CSV and Markdown."""
 
 import json
 import sys
@@ -8,13 +8,16 @@ from csrae.data.dataset import atomic_write_text
 from csrae.selection import results_table, to_markdown
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
-selected = [json.loads(Path(p).read_text()) for p in snakemake.input]
 specs = {
-    "table1": (["fid", "fid_inception", "test_ll"], ["fid_features", "fid_samples", "ll_samples"]),
-    "table2": (["knn_error_k3", "knn_error_k5", "knn_error_k10"], []),
+    "table1": (
+        snakemake.input.generative,
+        ["fid", "fid_inception", "test_ll"],
+        ["fid_features", "fid_samples", "ll_samples"],
+    ),
+    "table2": (snakemake.input.knn, ["knn_error_k3", "knn_error_k5", "knn_error_k10"], []),
 }
-for name, (metrics, labels) in specs.items():
-    table = results_table(selected, metrics, labels)
+for name, (paths, metrics, labels) in specs.items():
+    table = results_table([json.loads(Path(p).read_text()) for p in paths], metrics, labels)
     atomic_write_text(Path(snakemake.output[name]), table.to_csv(index=False))
     markdown = to_markdown(table, metrics)
     atomic_write_text(Path(snakemake.output[f"{name}_md"]), markdown)

@@ -1,0 +1,10 @@
+"""Figure 4: MoG vs VampPrior prior over K and the latent dimension (MixtureCSRAE)."""
+
+import sys
+
+import pandas as pd
+
+from csrae.figures import figure4
+
+sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
+figure4(pd.read_csv(snakemake.input.sweep), snakemake.output[0])
