@@ -12,7 +12,7 @@ import torch
 from csrae.data import Dataset
 from csrae.gaussian import sample_normal
 from csrae.metrics.features import FeatureNet, inception_features
-from csrae.metrics.frechet import fid_from_features
+from csrae.metrics.frechet import ReferenceStatistics, extractor_key, frechet_distance, gaussian_statistics
 from csrae.metrics.knn import knn_errors
 from csrae.models import Autoencoder
 
@@ -47,11 +47,12 @@ def evaluate(
     config: EvalConfig,
     feature_net: FeatureNet | None = None,
     inception: torch.nn.Module | None = None,
+    references: ReferenceStatistics | None = None,
 ) -> tuple[dict, dict[str, np.ndarray]]:
     """All metrics of one model, computed on the model's device.
 
     FID features come from ``feature_net`` (domain classifier, on the CPU) or
-    are the raw data.
+    are the raw data; ``references`` caches the test set's feature statistics.
     """
     device = next(model.parameters()).device
     torch.manual_seed(config.seed)
@@ -75,20 +76,24 @@ def evaluate(
     n_fid = min(config.fid_samples, len(x_test))
     reference = data.x["test"][:n_fid]
     samples = model.sample(n_fid).cpu().numpy()
+    references = references or ReferenceStatistics()
     if feature_net is not None:
-        metrics["fid"] = fid_from_features(
-            feature_net.features(torch.from_numpy(samples)), feature_net.features(torch.from_numpy(reference))
+        stats = references.get(
+            f"domain_{extractor_key(feature_net, n_fid)}", lambda: feature_net.features(torch.from_numpy(reference))
         )
+        metrics["fid"] = frechet_distance(*gaussian_statistics(feature_net.features(torch.from_numpy(samples))), *stats)
         metrics["fid_features"] = "domain classifier (penultimate layer)"
     else:
-        metrics["fid"] = fid_from_features(samples, reference)
+        metrics["fid"] = frechet_distance(*gaussian_statistics(samples), *gaussian_statistics(reference))
         metrics["fid_features"] = "raw data"
     metrics["fid_samples"] = n_fid
     if inception is not None and data.is_image:
-        metrics["fid_inception"] = fid_from_features(
-            inception_features(samples, data.image_shape, inception.to(device), device=device),
-            inception_features(reference, data.image_shape, inception, device=device),
+        inception = inception.to(device)
+        stats = references.get(
+            f"inception_n{n_fid}", lambda: inception_features(reference, data.image_shape, inception, device=device)
         )
+        features = inception_features(samples, data.image_shape, inception, device=device)
+        metrics["fid_inception"] = frechet_distance(*gaussian_statistics(features), *stats)
 
     kept = x_test[: config.n_points]
     artefacts = {

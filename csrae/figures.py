@@ -75,7 +75,7 @@ def figure4(summary, path) -> None:
     """MixtureCSRAE: validation loss −(RE + CS) of the selected λ against K, a line per latent dimension and prior."""
     chosen = summary[summary["selected"]].copy()
     parts = chosen["structure"].str.extract(r"z=(?P<z>\d+)_K=(?P<K>\d+)_prior=(?P<prior>[\w-]+)")
-    chosen = chosen.join(parts.astype({"z": int, "K": int}))
+    chosen = chosen.drop(columns=[c for c in parts if c in chosen]).join(parts.astype({"z": int, "K": int}))
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
     colours = {z: f"C{i}" for i, z in enumerate(sorted(chosen["z"].unique()))}
     for (z, prior), rows in chosen.groupby(["z", "prior"]):

@@ -27,10 +27,13 @@ def log_mixture(x: Tensor, loc: Tensor, logvar: Tensor, logits: Tensor) -> Tenso
     return torch.logsumexp(log_pi + log_normal(x.unsqueeze(-2), loc, logvar), dim=-1)
 
 
-def sample_normal(loc: Tensor, logvar: Tensor, n: int | None = None) -> Tensor:
-    """Reparameterised draws loc + σ·ε; with ``n``, a leading sample dimension."""
+def sample_normal(loc: Tensor, logvar: Tensor, n: int | None = None, noise: Tensor | None = None) -> Tensor:
+    """Reparameterised draws loc + σ·ε; with ``n``, a leading sample dimension.
+
+    ``noise`` supplies ε (of the draws' shape) instead of the global generator.
+    """
     shape = loc.shape if n is None else (n, *loc.shape)
-    eps = torch.randn(shape, dtype=loc.dtype, device=loc.device)
+    eps = torch.randn(shape, dtype=loc.dtype, device=loc.device) if noise is None else noise
     return loc + torch.exp(0.5 * logvar) * eps
 
 

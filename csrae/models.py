@@ -33,9 +33,15 @@ class LossTerms:
 
 
 class Autoencoder(nn.Module):
-    """Encoder, decoder, likelihood and prior; subclasses choose the regulariser."""
+    """Encoder, decoder, likelihood and prior; subclasses choose the regulariser.
+
+    One training step uses ``noise_draws`` standard-normal draws per data point
+    and latent dimension; :meth:`loss` takes them as ``noise`` (``[draws, B, D]``)
+    so that a trainer can draw them from its own generator.
+    """
 
     regulariser_name: str
+    noise_draws = 1
 
     def __init__(self, encoder: nn.Module, decoder: nn.Module, likelihood: Likelihood, prior: Prior, weight: float):
         super().__init__()
@@ -53,21 +59,26 @@ class Autoencoder(nn.Module):
         """Likelihood parameters of p(x|z)."""
         return self.decoder(z)
 
-    def regulariser(self, loc: Tensor, logvar: Tensor) -> Tensor:
+    def regulariser(self, loc: Tensor, logvar: Tensor, noise: Tensor | None = None) -> Tensor:
         """R(q(z|x), p(z)) per data point."""
         raise NotImplementedError
 
-    def loss(self, x: Tensor, weight: float | None = None) -> LossTerms:
+    def loss(self, x: Tensor, weight: float | Tensor | None = None, noise: Tensor | None = None) -> LossTerms:
         """Negative objective with one reparameterised sample, batch mean."""
         loc, logvar = self.encode(x)
-        reconstruction = -self.likelihood.log_prob(x, self.decode(sample_normal(loc, logvar)))
-        regulariser = self.regulariser(loc, logvar)
+        z = sample_normal(loc, logvar, noise=None if noise is None else noise[0])
+        reconstruction = -self.likelihood.log_prob(x, self.decode(z))
+        regulariser = self.regulariser(loc, logvar, noise)
         weight = self.weight if weight is None else weight
         return LossTerms(
             loss=(reconstruction + weight * regulariser).mean(),
             reconstruction=reconstruction.mean(),
             regulariser=regulariser.mean(),
         )
+
+    def forward(self, x: Tensor, weight: float | Tensor | None = None, noise: Tensor | None = None) -> LossTerms:
+        """The training loss (so that ``torch.func.functional_call`` can evaluate it)."""
+        return self.loss(x, weight, noise)
 
     @torch.no_grad()
     def reconstruct(self, x: Tensor) -> Tensor:
@@ -88,7 +99,7 @@ class Autoencoder(nn.Module):
         return self.likelihood.mean(self.decode(z))
 
     @torch.no_grad()
-    def log_likelihood(self, x: Tensor, n_samples: int, max_elements: int = 2**24) -> Tensor:
+    def log_likelihood(self, x: Tensor, n_samples: int, max_elements: int = 2**22) -> Tensor:
         """Importance-sampled log p(x) with q(z|x) as proposal (eq. 28).
 
         log p(x) ≈ logsumexp_s [log p(x|z_s) + log p(z_s) − log q(z_s|x)] − log S.
@@ -111,7 +122,7 @@ class BetaVAE(Autoencoder):
 
     regulariser_name = "KL"
 
-    def regulariser(self, loc: Tensor, logvar: Tensor) -> Tensor:
+    def regulariser(self, loc: Tensor, logvar: Tensor, noise: Tensor | None = None) -> Tensor:
         return kl_standard_normal(loc, logvar)
 
 
@@ -129,14 +140,14 @@ class IWAE(Autoencoder):
         super().__init__(*args)
         if n_importance < 1:
             raise ValueError(f"IWAE needs n_iw >= 1 importance samples, got {n_importance}")
-        self.n_importance = n_importance
+        self.n_importance = self.noise_draws = n_importance
 
-    def regulariser(self, loc: Tensor, logvar: Tensor) -> Tensor:
+    def regulariser(self, loc: Tensor, logvar: Tensor, noise: Tensor | None = None) -> Tensor:
         return kl_standard_normal(loc, logvar)
 
-    def loss(self, x: Tensor, weight: float | None = None) -> LossTerms:
+    def loss(self, x: Tensor, weight: float | Tensor | None = None, noise: Tensor | None = None) -> LossTerms:
         loc, logvar = self.encode(x)
-        z = sample_normal(loc, logvar, self.n_importance)  # [n, B, D]
+        z = sample_normal(loc, logvar, self.n_importance, noise)  # [n, B, D]
         log_px = self.likelihood.log_prob(x, self.decode(z))
         log_ratio = self.prior.log_prob(z) - log_normal(z, loc, logvar)
         weight = self.weight if weight is None else weight
@@ -152,9 +163,10 @@ class VampPriorVAE(Autoencoder):
     """β-VAE with the VampPrior; KL(q‖p) = E_q[log q(z|x) − log p(z)] by one sample."""
 
     regulariser_name = "KL"
+    noise_draws = 2  # the reconstruction's sample and the KL estimate's
 
-    def regulariser(self, loc: Tensor, logvar: Tensor) -> Tensor:
-        z = sample_normal(loc, logvar)
+    def regulariser(self, loc: Tensor, logvar: Tensor, noise: Tensor | None = None) -> Tensor:
+        z = sample_normal(loc, logvar, noise=None if noise is None else noise[1])
         return log_normal(z, loc, logvar) - self.prior.log_prob(z)
 
 
@@ -163,7 +175,7 @@ class CSRAE(Autoencoder):
 
     regulariser_name = "CS"
 
-    def regulariser(self, loc: Tensor, logvar: Tensor) -> Tensor:
+    def regulariser(self, loc: Tensor, logvar: Tensor, noise: Tensor | None = None) -> Tensor:
         p_loc, p_logvar, p_logits = self.prior.components()
         q_logits = loc.new_zeros(loc.shape[0], 1)
         return cauchy_schwarz(loc.unsqueeze(-2), logvar.unsqueeze(-2), q_logits, p_loc, p_logvar, p_logits)

@@ -1,4 +1,4 @@
-"""One training run end to end: build, train (resumably), save; and load it back.
+"""Training runs end to end: build, train (resumably, alone or packed), save; and load them back.
 
 A run directory holds ``model.pt`` (the run's spec and best weights),
 ``history.csv`` (per-epoch metrics) and ``summary.json`` (the best epoch).
@@ -13,7 +13,8 @@ import torch
 from csrae.data import Dataset
 from csrae.data.dataset import atomic_write, atomic_write_text
 from csrae.models import Autoencoder, build_model
-from csrae.trainer import TrainConfig, Trainer
+from csrae.packed import PackedTrainer
+from csrae.trainer import RunState, TrainConfig, Trainer
 
 
 @dataclass
@@ -45,8 +46,7 @@ def default_device() -> torch.device:
 
 def train_run(spec: RunSpec, data: Dataset, out_dir: str | Path, state_dir: str | Path, device=None, log=print) -> dict:
     """Train ``spec`` on ``data``; resume from ``state_dir`` if a checkpoint is there."""
-    if data.name != spec.dataset:
-        raise ValueError(f"the run is for dataset {spec.dataset!r} but {data.name!r} was given")
+    check_dataset(spec, data)
     model = spec.build(data)
     device = torch.device(device) if device else default_device()
     log(
@@ -55,12 +55,39 @@ def train_run(spec: RunSpec, data: Dataset, out_dir: str | Path, state_dir: str 
     )
     trainer = Trainer(model, data, spec.train, state_dir, device=device, log=log)
     best = trainer.fit()
-    out_dir = Path(out_dir)
-    summary = {"spec": spec.to_dict(), "best_epoch": best["epoch"], "epochs_run": trainer.epoch, "best": best}
-    trainer.write_history(out_dir / "history.csv")
+    return write_run(spec, model, trainer.run, best, Path(out_dir), log)
+
+
+def train_pack(
+    specs: list[RunSpec], data: Dataset, out_dirs: list, state_dirs: list, device=None, log=print
+) -> list[dict]:
+    """Train several runs of one structure at once (:class:`PackedTrainer`); each resumes from its state dir."""
+    for spec in specs:
+        check_dataset(spec, data)
+    models = [spec.build(data) for spec in specs]
+    device = torch.device(device) if device else default_device()
+    names = ", ".join(f"{s.hparams} seed {s.train.seed}" for s in specs)
+    log(f"training a pack of {len(specs)} {specs[0].model} runs on {specs[0].dataset} on device {device}: {names}")
+    trainer = PackedTrainer(models, data, [s.train for s in specs], state_dirs, device=device, log=log)
+    bests = trainer.fit()
+    return [
+        write_run(spec, model, run, best, Path(out_dir), log)
+        for spec, model, run, best, out_dir in zip(specs, models, trainer.runs, bests, out_dirs)
+    ]
+
+
+def check_dataset(spec: RunSpec, data: Dataset) -> None:
+    if data.name != spec.dataset:
+        raise ValueError(f"the run is for dataset {spec.dataset!r} but {data.name!r} was given")
+
+
+def write_run(spec: RunSpec, model: Autoencoder, run: RunState, best: dict, out_dir: Path, log) -> dict:
+    """The run directory's ``history.csv``, ``model.pt`` (best weights) and ``summary.json``."""
+    summary = {"spec": spec.to_dict(), "best_epoch": best["epoch"], "epochs_run": run.epoch, "best": best}
+    run.write_history(out_dir / "history.csv")
     save_model(model, spec, out_dir / "model.pt")
     atomic_write_text(out_dir / "summary.json", json.dumps(summary, indent=2))
-    log(f"best epoch {best['epoch']} of {trainer.epoch}: val loss {best['val_loss']:.4f}")
+    log(f"seed {spec.train.seed}: best epoch {best['epoch']} of {run.epoch}, val loss {best['val_loss']:.4f}")
     return summary
 
 

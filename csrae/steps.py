@@ -14,6 +14,7 @@ from csrae.data import Dataset, prepare_dataset
 from csrae.data.dataset import atomic_write, atomic_write_text
 from csrae.evaluation import EvalConfig, evaluate
 from csrae.metrics.features import FeatureNet, InceptionWeightsMissing, accuracy, load_inception, train_feature_net
+from csrae.metrics.frechet import ReferenceStatistics
 from csrae.run import default_device, load_model
 
 
@@ -76,7 +77,8 @@ def evaluate_run(
             if inception == "yes":
                 raise
             log(f"Inception FID skipped: {missing}")
-    metrics, artefacts = evaluate(model, data, config, feature_net, inception_net)
+    references = ReferenceStatistics(Path(data_dir) / "fid_reference")  # shared by the dataset's evaluations
+    metrics, artefacts = evaluate(model, data, config, feature_net, inception_net, references)
     record = {"dataset": spec.dataset, "model": spec.model, "seed": spec.train.seed} | spec.hparams | metrics
     write_json(metrics_path, record)
     atomic_write(Path(artefacts_path), lambda f: np.savez_compressed(f, **artefacts))

@@ -1,19 +1,26 @@
 """Resumable training: Adam, linear warm-up, early stopping, best checkpoint.
 
-The whole training state — weights, optimiser, epoch, early-stopping
-bookkeeping, the best weights so far and every random number generator — is
-written atomically to ``state_dir/checkpoint.pt`` after each epoch.  A run
-killed at any point and started again with the same arguments continues from
-that file and ends exactly where an uninterrupted run would.
+A run's whole state — weights, optimiser, epoch, early-stopping bookkeeping,
+the best weights so far and its random number generators — is written
+atomically to ``state_dir/checkpoint.pt`` after each epoch.  A run killed at
+any point and started again with the same arguments continues from that file
+and ends exactly where an uninterrupted run would.
+
+Every random draw of training comes from two generators seeded with the run's
+seed (one shuffles and binarises the data, one draws the reparameterisation
+noise), so a run gives the same result trained alone (:class:`Trainer`), in a
+pack (:class:`csrae.packed.PackedTrainer`), or resumed.
 """
 
 import csv
 import io
 import math
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
+from torch import Tensor
 from tqdm import tqdm
 
 from csrae.data import Dataset
@@ -21,6 +28,8 @@ from csrae.data.dataset import atomic_write, atomic_write_text
 from csrae.models import Autoencoder
 
 CHECKPOINT = "checkpoint.pt"
+NOISE_SEED_OFFSET = 1 << 32  # the noise generator's seed is the run's seed plus this
+TERMS = ("loss", "reconstruction", "regulariser")
 
 
 @dataclass
@@ -51,7 +60,113 @@ def warmup_weight(target: float, epoch: int, warmup: int) -> float:
     return target if warmup == 0 else target * min(1.0, epoch / warmup)
 
 
+def latent_dim(model: Autoencoder, data: Dataset) -> int:
+    with torch.no_grad():
+        device = next(model.parameters()).device
+        return model.encode(torch.from_numpy(data.x["val"][:1]).to(device))[0].shape[-1]
+
+
+def check_finite(step_terms: Tensor, epoch: int, weight: float) -> None:
+    """Raise naming the first step whose loss terms (rows of ``[steps, 3]``) are not finite."""
+    bad = (~torch.isfinite(step_terms)).any(dim=1).nonzero()
+    if len(bad):
+        step = int(bad[0])
+        values = ", ".join(f"{name}={value}" for name, value in zip(TERMS, step_terms[step].tolist()))
+        raise TrainingDiverged(f"non-finite loss at epoch {epoch}, step {step}: {values}, weight={weight}")
+
+
+class RunState:
+    """One run's progress: epoch, look-ahead, best weights, history and random number generators."""
+
+    def __init__(self, config: TrainConfig, state_dir: str | Path, log=print):
+        self.config, self.state_dir, self.log = config, Path(state_dir), log
+        self.data_generator = torch.Generator().manual_seed(config.seed)  # shuffling and binarisation
+        self.noise_generator = torch.Generator().manual_seed(config.seed + NOISE_SEED_OFFSET)
+        self.epoch = 0
+        self.best = {"loss": math.inf, "epoch": -1, "state": None}
+        self.bad_epochs = 0
+        self.history: list[dict] = []
+
+    @property
+    def finished(self) -> bool:
+        return self.epoch >= self.config.epochs or self.bad_epochs >= self.config.patience
+
+    def weight(self, target: float) -> float:
+        return warmup_weight(target, self.epoch, self.config.warmup)
+
+    def batches(self, data: Dataset, device: torch.device) -> Iterator[Tensor]:
+        """This epoch's training batches: a fresh shuffle, binarised dynamically where the data say so."""
+        x_train = torch.from_numpy(data.x["train"])
+        order = torch.randperm(len(x_train), generator=self.data_generator)
+        for start in range(0, len(order), self.config.batch_size):
+            x = x_train[order[start : start + self.config.batch_size]]
+            if data.binarize:
+                x = torch.bernoulli(x, generator=self.data_generator)
+            yield x.to(device, non_blocking=True)
+
+    def noise(self, draws: int, n: int, dim: int, device: torch.device) -> Tensor:
+        return torch.randn((draws, n, dim), generator=self.noise_generator).to(device, non_blocking=True)
+
+    def end_epoch(self, row: dict, weights: Callable[[], dict]) -> None:
+        """Record an epoch; keep ``weights()`` when validation improved; count the look-ahead after warm-up."""
+        if row["val_loss"] < self.best["loss"]:
+            self.best = {"loss": row["val_loss"], "epoch": self.epoch, "state": weights()}
+            self.bad_epochs = 0
+        elif self.epoch >= self.config.warmup:
+            self.bad_epochs += 1
+        self.history.append(row)
+        self.epoch += 1
+
+    def save(self, model_state: dict, optimizer_state: dict) -> None:
+        state = {
+            "model": model_state,
+            "optimizer": optimizer_state,
+            "epoch": self.epoch,
+            "best": self.best,
+            "bad_epochs": self.bad_epochs,
+            "history": self.history,
+            "data_generator": self.data_generator.get_state(),
+            "noise_generator": self.noise_generator.get_state(),
+            "config": asdict(self.config),
+        }
+        buffer = io.BytesIO()
+        torch.save(state, buffer)
+        atomic_write(self.state_dir / CHECKPOINT, lambda f: f.write(buffer.getvalue()))
+
+    def load(self) -> tuple[dict, dict] | None:
+        """Restore from ``state_dir/checkpoint.pt`` if present; return its model and optimiser states."""
+        path = self.state_dir / CHECKPOINT
+        if not path.is_file():
+            return None
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        if state["config"] != asdict(self.config):
+            raise ValueError(
+                f"checkpoint {path} was written with settings {state['config']}, not {asdict(self.config)}; "
+                "delete it to start afresh or restore the original settings"
+            )
+        self.epoch, self.best, self.bad_epochs = state["epoch"], state["best"], state["bad_epochs"]
+        self.history = state["history"]
+        self.data_generator.set_state(state["data_generator"])
+        self.noise_generator.set_state(state["noise_generator"])
+        self.log(f"resumed from {path} at epoch {self.epoch}")
+        return state["model"], state["optimizer"]
+
+    def write_history(self, path: str | Path) -> None:
+        """Per-epoch metrics as CSV."""
+        text = io.StringIO()
+        writer = csv.DictWriter(text, fieldnames=list(self.history[0]))
+        writer.writeheader()
+        writer.writerows(self.history)
+        atomic_write_text(Path(path), text.getvalue())
+
+
+def cpu_copy(state: dict) -> dict:
+    return {k: v.detach().to("cpu", copy=True) for k, v in state.items()}
+
+
 class Trainer:
+    """Trains one model with ``torch.optim.Adam`` (β = (0.9, 0.999), ε = 1e-8)."""
+
     def __init__(
         self,
         model: Autoencoder,
@@ -62,118 +177,49 @@ class Trainer:
         log=print,
     ):
         self.device = torch.device(device)
-        self.model, self.data, self.config, self.log = model.to(self.device), data, config, log
-        self.state_dir = Path(state_dir)
+        self.model, self.data, self.config = model.to(self.device), data, config
+        self.run = RunState(config, state_dir, log)
         self.optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, betas=(0.9, 0.999), eps=1e-8)
-        self.generator = torch.Generator().manual_seed(config.seed)  # shuffling and binarisation
-        self.x_train = torch.from_numpy(data.x["train"])
         self.x_val = data.inputs("val").to(self.device)
-        self.epoch = 0
-        self.best = {"loss": math.inf, "epoch": -1, "state": None}
-        self.bad_epochs = 0
-        self.history: list[dict] = []
-
-    # -- checkpointing -------------------------------------------------------------
-    def _state(self) -> dict:
-        return {
-            "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "epoch": self.epoch,
-            "best": self.best,
-            "bad_epochs": self.bad_epochs,
-            "history": self.history,
-            "torch_rng": torch.get_rng_state(),
-            "cuda_rng": torch.cuda.get_rng_state_all() if self.device.type == "cuda" else [],
-            "generator": self.generator.get_state(),
-            "config": asdict(self.config),
-        }
-
-    def save_checkpoint(self) -> None:
-        buffer = io.BytesIO()
-        torch.save(self._state(), buffer)
-        atomic_write(self.state_dir / CHECKPOINT, lambda f: f.write(buffer.getvalue()))
-
-    def resume(self) -> bool:
-        """Load ``state_dir/checkpoint.pt`` if there is one; return whether it was."""
-        path = self.state_dir / CHECKPOINT
-        if not path.is_file():
-            return False
-        state = torch.load(path, map_location="cpu", weights_only=True)
-        if state["config"] != asdict(self.config):
-            raise ValueError(
-                f"checkpoint {path} was written with settings {state['config']}, not {asdict(self.config)}; "
-                "delete it to start afresh or restore the original settings"
-            )
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.epoch, self.best, self.bad_epochs = state["epoch"], state["best"], state["bad_epochs"]
-        self.history = state["history"]
-        torch.set_rng_state(state["torch_rng"])
-        if self.device.type == "cuda" and state["cuda_rng"]:
-            torch.cuda.set_rng_state_all(state["cuda_rng"])
-        self.generator.set_state(state["generator"])
-        self.log(f"resumed from {path} at epoch {self.epoch}")
-        return True
-
-    # -- training ------------------------------------------------------------------
-    @property
-    def finished(self) -> bool:
-        return self.epoch >= self.config.epochs or self.bad_epochs >= self.config.patience
+        self.latent_dim = latent_dim(model, data)
 
     def train_epoch(self, weight: float) -> dict:
         self.model.train()
-        order = torch.randperm(len(self.x_train), generator=self.generator)
-        sums = {"loss": 0.0, "reconstruction": 0.0, "regulariser": 0.0}
-        for step, start in enumerate(range(0, len(order), self.config.batch_size)):
-            x = self.x_train[order[start : start + self.config.batch_size]]
-            if self.data.binarize:
-                x = torch.bernoulli(x, generator=self.generator)
-            terms = self.model.loss(x.to(self.device), weight)
-            if not torch.isfinite(terms.loss):
-                raise TrainingDiverged(
-                    f"non-finite loss at epoch {self.epoch}, step {step}: loss={terms.loss.item()}, "
-                    f"reconstruction={terms.reconstruction.item()}, regulariser={terms.regulariser.item()}, "
-                    f"weight={weight}"
-                )
+        steps, sizes = [], []
+        for x in self.run.batches(self.data, self.device):
+            noise = self.run.noise(self.model.noise_draws, len(x), self.latent_dim, self.device)
+            terms = self.model.loss(x, weight, noise)
             self.optimizer.zero_grad(set_to_none=True)
             terms.loss.backward()
             self.optimizer.step()
-            for key in sums:
-                sums[key] += getattr(terms, key).item() * len(x)
-        return {f"train_{k}": v / len(order) for k, v in sums.items()}
+            steps.append(torch.stack([terms.loss, terms.reconstruction, terms.regulariser]).detach())
+            sizes.append(len(x))
+        step_terms = torch.stack(steps).cpu()
+        check_finite(step_terms, self.run.epoch, weight)
+        means = (step_terms * torch.tensor(sizes)[:, None]).sum(0) / sum(sizes)
+        return {f"train_{name}": float(value) for name, value in zip(TERMS, means)}
 
     @torch.no_grad()
     def validate(self) -> dict:
         self.model.eval()
-        terms = self.model.loss(self.x_val)
-        return {f"val_{k}": getattr(terms, k).item() for k in ("loss", "reconstruction", "regulariser")}
+        noise = self.run.noise(self.model.noise_draws, len(self.x_val), self.latent_dim, self.device)
+        terms = self.model.loss(self.x_val, noise=noise)
+        return {f"val_{name}": getattr(terms, name).item() for name in TERMS}
 
     def fit(self) -> dict:
         """Train until the epoch budget or the look-ahead runs out; return the best epoch's row."""
-        self.resume()
-        progress = tqdm(total=self.config.epochs, initial=self.epoch, desc="train", mininterval=2.0)
-        while not self.finished:
-            weight = warmup_weight(self.model.weight, self.epoch, self.config.warmup)
-            row = {"epoch": self.epoch, "weight": weight} | self.train_epoch(weight) | self.validate()
-            if row["val_loss"] < self.best["loss"]:
-                state = {k: v.detach().to("cpu", copy=True) for k, v in self.model.state_dict().items()}
-                self.best = {"loss": row["val_loss"], "epoch": self.epoch, "state": state}
-                self.bad_epochs = 0
-            elif self.epoch >= self.config.warmup:  # the look-ahead counts after warm-up only
-                self.bad_epochs += 1
-            self.history.append(row)
-            self.epoch += 1
-            self.save_checkpoint()
+        restored = self.run.load()
+        if restored:
+            self.model.load_state_dict(restored[0])
+            self.optimizer.load_state_dict(restored[1])
+        progress = tqdm(total=self.config.epochs, initial=self.run.epoch, desc="train", mininterval=2.0)
+        while not self.run.finished:
+            weight = self.run.weight(self.model.weight)
+            row = {"epoch": self.run.epoch, "weight": weight} | self.train_epoch(weight) | self.validate()
+            self.run.end_epoch(row, lambda: cpu_copy(self.model.state_dict()))
+            self.run.save(self.model.state_dict(), self.optimizer.state_dict())
             progress.update(1)
-            progress.set_postfix(val_loss=f"{row['val_loss']:.3f}", best_epoch=self.best["epoch"])
+            progress.set_postfix(val_loss=f"{row['val_loss']:.3f}", best_epoch=self.run.best["epoch"])
         progress.close()
-        self.model.load_state_dict(self.best["state"])
-        return self.history[self.best["epoch"]]
-
-    def write_history(self, path: str | Path) -> None:
-        """Per-epoch metrics as CSV."""
-        text = io.StringIO()
-        writer = csv.DictWriter(text, fieldnames=list(self.history[0]))
-        writer.writeheader()
-        writer.writerows(self.history)
-        atomic_write_text(Path(path), text.getvalue())
+        self.model.load_state_dict(self.run.best["state"])
+        return self.run.history[self.run.best["epoch"]]

@@ -43,6 +43,18 @@ def test_knn_error_on_separated_and_on_random_labels():
     assert 60 < shuffled[5] < 90  # chance is 75 %
 
 
+def test_knn_error_equals_scikit_learns_classifier_for_every_k():
+    from sklearn.neighbors import KNeighborsClassifier
+
+    rng = np.random.default_rng(1)
+    y_train, y_test = rng.integers(3, 9, 600), rng.integers(3, 9, 300)  # labels not starting at 0
+    z_train, z_test = rng.standard_normal((600, 5)) + 0.3 * y_train[:, None], rng.standard_normal((300, 5))
+    ours = knn_errors(z_train, y_train, z_test, y_test, ks=(10, 1, 4, 3))
+    for k, error in ours.items():
+        predicted = KNeighborsClassifier(n_neighbors=k).fit(z_train, y_train).predict(z_test)
+        assert error == pytest.approx(100.0 * np.mean(predicted != y_test)), k
+
+
 def test_inception_plumbing_with_a_stand_in_network():
     seen = []
 
@@ -121,3 +133,26 @@ def test_required_inception_fid_fails_clearly_without_weights(mnist5k_run, tmp_p
         root / "data", root / "model.pt", config, tmp_path / "m.json", tmp_path / "a.npz", log=lambda *_: None
     )
     assert "fid_inception" not in record and (tmp_path / "m.json").exists()
+
+
+def test_reference_statistics_are_computed_once_per_extractor_and_cached(tmp_path):
+    from csrae.metrics.features import FeatureNet
+    from csrae.metrics.frechet import ReferenceStatistics, extractor_key
+
+    rng = np.random.default_rng(0)
+    reference = rng.standard_normal((300, 6))
+    calls = []
+
+    def features():
+        calls.append(1)
+        return reference
+
+    net = FeatureNet(6, 3)
+    key = extractor_key(net, 300)
+    first = ReferenceStatistics(tmp_path).get(key, features)
+    again = ReferenceStatistics(tmp_path).get(key, features)  # a later evaluation job: read from disk
+    assert len(calls) == 1 and (tmp_path / f"{key}.npz").is_file()
+    np.testing.assert_array_equal(first[1], again[1])
+    np.testing.assert_allclose(first[1], np.cov(reference, rowvar=False))
+    torch.nn.init.zeros_(net.head.weight)
+    assert extractor_key(net, 300) != key and extractor_key(FeatureNet(6, 3), 200) != key

@@ -32,6 +32,7 @@ rule train:
         runtime=lambda wildcards, attempt: RUN_MINUTES * attempt,
     params:
         seeds=config["seeds"],
+        pack=config["resources"]["pack_seeds"],
         # The resumable checkpoints are not declared outputs, so Snakemake
         # keeps them when a failed or killed job is retried.
         state_dirs=lambda wildcards: expand(

@@ -1,0 +1,54 @@
+"""Job count and wall time of a dry run of the paper's DAG (`config/paper.yaml`).
+
+    python benchmarks/dry_run.py
+
+The image datasets' files are stood in for by small copies in their exact
+formats (tests/fixtures.py): a dry run only checks that they are present.
+"""
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from timing import print_table
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests.fixtures import write_amat, write_caltech, write_cifar10, write_mnist_idx, write_omniglot  # noqa: E402
+
+WRITERS = {
+    "static_mnist": write_amat,
+    "dynamic_mnist": write_mnist_idx,
+    "omniglot": write_omniglot,
+    "caltech101": write_caltech,
+    "cifar10": write_cifar10,
+}
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, write in WRITERS.items():
+            write(Path(tmp) / "data" / name)
+        command = [
+            sys.executable, "-m", "snakemake", "-s", str(ROOT / "workflow" / "Snakefile"), "-d", tmp, "-n",
+            "--quiet", "rules", "--configfile", str(ROOT / "config" / "paper.yaml"), "--replace-workflow-config",
+        ]  # fmt: skip
+        start = time.perf_counter()
+        result = subprocess.run(command, env=os.environ | {"CSRAE_DATA": f"{tmp}/data"}, capture_output=True, text=True)
+        seconds = time.perf_counter() - start
+    if result.returncode:
+        raise SystemExit(result.stdout + result.stderr)
+    counts = dict(re.findall(r"^(\w+)\s+(\d+)$", result.stdout, re.MULTILINE))
+    print_table(
+        "Dry run of the paper DAG",
+        ["jobs", "training jobs", "runs trained (× seeds)", "seconds"],
+        [[counts["total"], counts["train"], "", seconds]],
+    )
+
+
+if __name__ == "__main__":
+    main()

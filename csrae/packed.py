@@ -1,0 +1,179 @@
+"""Packed training: G runs of one model structure trained at once on stacked parameters.
+
+The members share a model class, architecture and (latent dimension, K,
+n_iw, prior); each keeps its own regulariser weight, seed, Adam state,
+warm-up, early stopping, best weights and checkpoint.  One step evaluates all
+members' losses and gradients in one batched call (``torch.func.vmap`` over
+``functional_call``), which keeps a GPU busy where one small MLP cannot.  A
+member whose training has ended leaves the stack, so it costs nothing more.
+
+Each member draws its data order, binarisation and noise from its own
+generators (:class:`csrae.trainer.RunState`) and its checkpoint has the
+format of :class:`csrae.trainer.Trainer`'s, so a packed member's result equals
+the same run trained alone, and either can resume the other's checkpoint.
+"""
+
+from pathlib import Path
+
+import torch
+from torch import Tensor
+from torch.func import functional_call, grad, vmap
+from tqdm import tqdm
+
+from csrae.data import Dataset
+from csrae.models import Autoencoder
+from csrae.trainer import TERMS, RunState, TrainConfig, check_finite, latent_dim
+
+BETAS, EPS = (0.9, 0.999), 1e-8  # torch.optim.Adam's defaults, as the Trainer uses them
+
+
+class PackedTrainer:
+    def __init__(
+        self,
+        models: list[Autoencoder],
+        data: Dataset,
+        configs: list[TrainConfig],
+        state_dirs: list[str | Path],
+        device: str | torch.device = "cpu",
+        log=print,
+    ):
+        if not models or len({len(models), len(configs), len(state_dirs)}) != 1:
+            raise ValueError("a pack needs one config and one state directory per model, and at least one model")
+        shapes = [{k: v.shape for k, v in m.state_dict().items()} for m in models]
+        if any(type(m) is not type(models[0]) or s != shapes[0] for m, s in zip(models, shapes)):
+            raise ValueError("packed models must share their class, architecture and prior (latent dimension, K)")
+        common = [{k: v for k, v in vars(c).items() if k != "seed"} for c in configs]
+        if any(c != common[0] for c in common):
+            raise ValueError(f"packed runs may differ only in seed and weight; got settings {common}")
+        self.device = torch.device(device)
+        self.models, self.data, self.config, self.log = models, data, configs[0], log
+        self.template = models[0].to(self.device)
+        self.runs = [RunState(c, d, log) for c, d in zip(configs, state_dirs)]
+        self.names = [name for name, _ in self.template.named_parameters()]
+        self.buffer_names = [name for name, _ in self.template.named_buffers()]
+        self.group_format = torch.optim.Adam(self.template.parameters(), lr=self.config.lr).state_dict()
+        self.x_val = data.inputs("val").to(self.device)
+        self.latent_dim = latent_dim(self.template, data)
+        self.noise_draws = self.template.noise_draws
+        self._load_members()
+        self._gradients = vmap(grad(self._member_loss, has_aux=True), in_dims=(0, 0, 0, 0, 0))
+        self._validation = vmap(self._member_loss, in_dims=(0, 0, None, 0, 0))
+
+    # -- the stack -----------------------------------------------------------------
+    def _load_members(self) -> None:
+        """Stack every unfinished member's weights and Adam state (from its checkpoint, if any)."""
+        states, optimisers = [], []
+        for model, run in zip(self.models, self.runs):
+            restored = run.load()
+            states.append(restored[0] if restored else model.state_dict())
+            optimisers.append(restored[1]["state"] if restored else {})
+        self.active = [i for i, run in enumerate(self.runs) if not run.finished]
+        stack = lambda name: torch.stack([states[i][name] for i in self.active]).to(self.device)  # noqa: E731
+        self.params = {name: stack(name) for name in self.names}
+        self.buffers = {name: stack(name) for name in self.buffer_names}
+        adam = lambda key: {  # noqa: E731
+            name: torch.stack(
+                [optimisers[i][j][key] if optimisers[i] else torch.zeros_like(states[i][name]) for i in self.active]
+            ).to(self.device)
+            for j, name in enumerate(self.names)
+        }
+        self.exp_avg, self.exp_avg_sq = adam("exp_avg"), adam("exp_avg_sq")
+        self.steps = torch.tensor(
+            [float(optimisers[i][0]["step"]) if optimisers[i] else 0.0 for i in self.active],
+            dtype=torch.float64,
+            device=self.device,
+        )
+
+    def _keep(self, positions: list[int]) -> None:
+        """Keep only the members at these stack positions."""
+        index = torch.tensor(positions, dtype=torch.long, device=self.device)
+        for tensors in (self.params, self.buffers, self.exp_avg, self.exp_avg_sq):
+            for name in tensors:
+                tensors[name] = tensors[name].index_select(0, index)
+        self.steps = self.steps.index_select(0, index)
+        self.active = [self.active[p] for p in positions]
+
+    def member_state(self, position: int) -> dict:
+        tensors = {name: self.params[name][position] for name in self.names}
+        tensors |= {name: self.buffers[name][position] for name in self.buffer_names}
+        return {name: tensors[name].detach().to("cpu", copy=True) for name in self.template.state_dict()}
+
+    def member_optimizer_state(self, position: int) -> dict:
+        """The member's Adam state in ``torch.optim.Adam.state_dict()`` format."""
+        step = self.steps[position].detach().cpu().to(torch.get_default_dtype())
+        state = {
+            j: {
+                "step": step.clone(),
+                "exp_avg": self.exp_avg[name][position].detach().cpu(),
+                "exp_avg_sq": self.exp_avg_sq[name][position].detach().cpu(),
+            }
+            for j, name in enumerate(self.names)
+        }
+        return {"state": state, "param_groups": self.group_format["param_groups"]}
+
+    # -- one step --------------------------------------------------------------------
+    def _member_loss(self, params, buffers, x, noise, weight) -> tuple[Tensor, Tensor]:
+        terms = functional_call(self.template, (params, buffers), (x,), {"weight": weight, "noise": noise})
+        return terms.loss, torch.stack([terms.loss, terms.reconstruction, terms.regulariser]).detach()
+
+    @torch.no_grad()
+    def _adam(self, grads: dict) -> None:
+        """torch.optim.Adam's update, per member, on the stacked tensors (bias corrections in double)."""
+        self.steps += 1
+        step_size = self.config.lr / (1 - BETAS[0] ** self.steps)
+        correction2_sqrt = torch.sqrt(1 - BETAS[1] ** self.steps)
+        for name in self.names:
+            g, p = grads[name], self.params[name]
+            shape = (-1,) + (1,) * (p.dim() - 1)
+            self.exp_avg[name].lerp_(g, 1 - BETAS[0])
+            self.exp_avg_sq[name].mul_(BETAS[1]).addcmul_(g, g, value=1 - BETAS[1])
+            denom = (self.exp_avg_sq[name].sqrt() / correction2_sqrt.to(p.dtype).view(shape)).add_(EPS)
+            p.sub_(step_size.to(p.dtype).view(shape) * (self.exp_avg[name] / denom))
+
+    def train_epoch(self, weights: Tensor) -> Tensor:
+        """One epoch for every active member; returns the size-weighted mean loss terms ``[G, 3]``."""
+        self.template.train()
+        batches = [self.runs[i].batches(self.data, self.device) for i in self.active]
+        sums, count, steps = 0.0, 0, []
+        for xs in zip(*batches):
+            x = torch.stack(xs)
+            noise = torch.stack([self.runs[i].noise(self.noise_draws, x.shape[1], self.latent_dim, self.device)
+                                 for i in self.active])  # fmt: skip
+            grads, terms = self._gradients(self.params, self.buffers, x, noise, weights)
+            self._adam(grads)
+            steps.append(terms)
+            sums, count = sums + terms * x.shape[1], count + x.shape[1]
+        step_terms = torch.stack(steps, dim=1).cpu()  # [G, steps, 3]
+        for position, i in enumerate(self.active):
+            check_finite(step_terms[position], self.runs[i].epoch, float(weights[position]))
+        return (sums / count).cpu()
+
+    @torch.no_grad()
+    def validate(self) -> Tensor:
+        self.template.eval()
+        noise = torch.stack([self.runs[i].noise(self.noise_draws, len(self.x_val), self.latent_dim, self.device)
+                             for i in self.active])  # fmt: skip
+        targets = torch.tensor([self.models[i].weight for i in self.active], device=self.device)
+        return self._validation(self.params, self.buffers, self.x_val, noise, targets)[1].cpu()
+
+    def fit(self) -> list[dict]:
+        """Train every member to its epoch budget or look-ahead; return each member's best row."""
+        progress = tqdm(total=self.config.epochs, desc=f"train ×{len(self.runs)}", mininterval=2.0)
+        while self.active:
+            weights = [self.runs[i].weight(self.models[i].weight) for i in self.active]
+            train = self.train_epoch(torch.tensor(weights, device=self.device))
+            val = self.validate()
+            for position, i in enumerate(self.active):
+                run = self.runs[i]
+                row = {"epoch": run.epoch, "weight": weights[position]}
+                row |= {f"train_{n}": float(v) for n, v in zip(TERMS, train[position])}
+                row |= {f"val_{n}": float(v) for n, v in zip(TERMS, val[position])}
+                state = self.member_state(position)
+                run.end_epoch(row, lambda state=state: state)
+                run.save(state, self.member_optimizer_state(position))
+            self._keep([p for p, i in enumerate(self.active) if not self.runs[i].finished])
+            progress.update(1)
+        progress.close()
+        for model, run in zip(self.models, self.runs):
+            model.load_state_dict(run.best["state"])
+        return [run.history[run.best["epoch"]] for run in self.runs]
