@@ -57,7 +57,7 @@ def workdir_with(tmp_path, config_path):
             {"models": {"MixtureCSRAE": {"lambda": [1.0], "K": [3], "prior": ["flow"]}}},
             "'flow' is not one of ['mog', 'mog-direct', 'vamp']",
         ),
-        ({"figure2": {"dataset": "mnist5k", "model": "MixtureCSRAE"}}, None),
+        ({"figure2": {"dataset": "pinwheel", "model": "CSRAE"}}, None),
     ],
 )
 def test_bad_config_fails_before_any_job(tmp_path, change, message):
@@ -86,6 +86,14 @@ def test_figure2_must_name_a_swept_model(tmp_path):
     result = snakemake(tmp_path, "-n", check=False)
     assert result.returncode != 0
     assert "config figure2: dataset 'pinwheel' with model 'MixtureCSRAE'" in result.stdout + result.stderr
+    config["figure2"] = {"dataset": "mnist5k", "model": "VAE"}
+    (tmp_path / "config" / "config.yaml").write_text(yaml.safe_dump(config))
+    result = snakemake(tmp_path, "-n", check=False)
+    assert result.returncode != 0 and "Figure 2 plots 2-D data and latents" in result.stdout + result.stderr
+    del config["figure2"]  # Figure 2 is optional
+    (tmp_path / "config" / "config.yaml").write_text(yaml.safe_dump(config))
+    result = snakemake(tmp_path, "-n", check=False)
+    assert result.returncode == 0 and "figure2.png" not in result.stdout
 
 
 @pytest.fixture(scope="module")

@@ -102,11 +102,18 @@ def mixture_priors(dataset):
 
 
 def check_figure2():
+    if "figure2" not in config:
+        return
     dataset, model = config["figure2"]["dataset"], config["figure2"]["model"]
     if dataset not in DATASETS or model not in model_grids(dataset):
         raise ValueError(
             f"config figure2: dataset {dataset!r} with model {model!r} is not in the sweep; "
             f"set figure2.dataset to one of {DATASETS} and figure2.model to one of its models"
+        )
+    if dataset in IMAGE_DATASETS:
+        raise ValueError(
+            f"config figure2: Figure 2 plots 2-D data and latents, {dataset!r} is an image dataset; "
+            "use a 2-D dataset (pinwheel) or remove the figure2 entry"
         )
 
 
@@ -118,7 +125,9 @@ def all_outputs():
         f"results/{name}"
         for name in ("table1.csv", "table1.md", "table2.csv", "table2.md")
     ]
-    outputs += ["results/figures/figure1.png", "results/figures/figure2.png"]
+    outputs.append("results/figures/figure1.png")
+    if "figure2" in config:
+        outputs.append("results/figures/figure2.png")
     for dataset in DATASETS:
         for study in studies(dataset):
             outputs += [

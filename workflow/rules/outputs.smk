@@ -43,32 +43,34 @@ rule figure1:
         "../scripts/figure1.py"
 
 
-rule figure2:
-    input:
-        lambda wildcards: run_paths(
-            "artefacts.npz",
-            config["figure2"]["dataset"],
-            config["figure2"]["model"],
-            seeds=config["seeds"][:1],
-            hps=first_structure(
-                config["figure2"]["dataset"], config["figure2"]["model"]
+if "figure2" in config:  # Figure 2 is optional (a 2-D dataset)
+
+    rule figure2:
+        input:
+            lambda wildcards: run_paths(
+                "artefacts.npz",
+                config["figure2"]["dataset"],
+                config["figure2"]["model"],
+                seeds=config["seeds"][:1],
+                hps=first_structure(
+                    config["figure2"]["dataset"], config["figure2"]["model"]
+                ),
             ),
-        ),
-    output:
-        report(
-            "results/figures/figure2.png",
-            caption="../report/figure2.rst",
-            category="Figures",
-            labels={"figure": "Figure 2"},
-        ),
-    log:
-        "results/logs/figure2.log",
-    conda:
-        "../../envs/csrae.yaml"
-    params:
-        weight=WEIGHT_NAME[config["figure2"]["model"]],
-    script:
-        "../scripts/figure2.py"
+        output:
+            report(
+                "results/figures/figure2.png",
+                caption="../report/figure2.rst",
+                category="Figures",
+                labels={"figure": "Figure 2"},
+            ),
+        log:
+            "results/logs/figure2.log",
+        conda:
+            "../../envs/csrae.yaml"
+        params:
+            weight=WEIGHT_NAME[config["figure2"]["model"]],
+        script:
+            "../scripts/figure2.py"
 
 
 rule figure3:
