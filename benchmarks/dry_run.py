@@ -45,8 +45,8 @@ def main() -> None:
     counts = dict(re.findall(r"^(\w+)\s+(\d+)$", result.stdout, re.MULTILINE))
     print_table(
         "Dry run of the paper DAG",
-        ["jobs", "training jobs", "runs trained (× seeds)", "seconds"],
-        [[counts["total"], counts["train"], "", seconds]],
+        ["jobs", "training jobs", "evaluation jobs", "seconds"],
+        [[counts["total"], counts["train"], counts["evaluate"], seconds]],
     )
 
 
