@@ -68,16 +68,19 @@ class PackedTrainer:
             states.append(restored[0] if restored else model.state_dict())
             optimisers.append(restored[1]["state"] if restored else {})
         self.active = [i for i, run in enumerate(self.runs) if not run.finished]
-        stack = lambda name: torch.stack([states[i][name] for i in self.active]).to(self.device)  # noqa: E731
-        self.params = {name: stack(name) for name in self.names}
-        self.buffers = {name: stack(name) for name in self.buffer_names}
-        adam = lambda key: {  # noqa: E731
-            name: torch.stack(
-                [optimisers[i][j][key] if optimisers[i] else torch.zeros_like(states[i][name]) for i in self.active]
-            ).to(self.device)
-            for j, name in enumerate(self.names)
-        }
-        self.exp_avg, self.exp_avg_sq = adam("exp_avg"), adam("exp_avg_sq")
+
+        def stacked(tensors: list[Tensor]) -> Tensor:
+            return torch.stack(tensors).to(self.device)
+
+        def moment(i: int, j: int, key: str) -> Tensor:  # Adam's moments start at zero
+            return optimisers[i][j][key] if optimisers[i] else torch.zeros_like(states[i][self.names[j]])
+
+        self.params = {name: stacked([states[i][name] for i in self.active]) for name in self.names}
+        self.buffers = {name: stacked([states[i][name] for i in self.active]) for name in self.buffer_names}
+        self.exp_avg, self.exp_avg_sq = (
+            {name: stacked([moment(i, j, key) for i in self.active]) for j, name in enumerate(self.names)}
+            for key in ("exp_avg", "exp_avg_sq")
+        )
         self.steps = torch.tensor(
             [float(optimisers[i][0]["step"]) if optimisers[i] else 0.0 for i in self.active],
             dtype=torch.float64,
