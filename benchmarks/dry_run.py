@@ -18,15 +18,7 @@ from timing import print_table
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.fixtures import write_amat, write_caltech, write_cifar10, write_mnist_idx, write_omniglot  # noqa: E402
-
-WRITERS = {
-    "static_mnist": write_amat,
-    "dynamic_mnist": write_mnist_idx,
-    "omniglot": write_omniglot,
-    "caltech101": write_caltech,
-    "cifar10": write_cifar10,
-}
+from tests.fixtures import WRITERS  # noqa: E402
 
 
 def main() -> None:

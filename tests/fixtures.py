@@ -95,3 +95,13 @@ def write_cifar10(root: Path, per_batch: int = 20, n_test: int = 20) -> None:
             b"filenames": [f"{j}.png".encode() for j in range(n)],
         }
         (folder / name).write_bytes(pickle.dumps(batch, protocol=2))
+
+
+WRITERS = {  # dataset name -> writer of its source files in a directory
+    "static_mnist": write_amat,
+    "dynamic_mnist": write_mnist_idx,
+    "fashion_mnist": write_mnist_idx,
+    "omniglot": write_omniglot,
+    "caltech101": write_caltech,
+    "cifar10": write_cifar10,
+}

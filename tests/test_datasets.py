@@ -9,16 +9,8 @@ import pytest
 
 from csrae.data import DatasetFileError, prepare_dataset
 from csrae.data.mnist import DEBIAN_FASHION_MNIST
-from tests.fixtures import write_amat, write_caltech, write_cifar10, write_mnist_idx, write_omniglot
+from tests.fixtures import WRITERS, write_cifar10, write_mnist_idx
 
-WRITERS = {
-    "static_mnist": write_amat,
-    "dynamic_mnist": write_mnist_idx,
-    "fashion_mnist": write_mnist_idx,
-    "omniglot": write_omniglot,
-    "caltech101": write_caltech,
-    "cifar10": write_cifar10,
-}
 SIZES = {  # fixture split sizes through each loader's split rule
     "static_mnist": (60, 20, 20),
     "dynamic_mnist": (100, 20, 40),

@@ -8,7 +8,7 @@ from csrae.data import prepare_dataset
 from csrae.evaluation import EvalConfig, evaluate
 from csrae.run import RunSpec, load_model, train_run
 from csrae.trainer import TrainConfig
-from tests.test_datasets import WRITERS
+from tests.fixtures import WRITERS
 from tests.test_models import HPARAMS
 
 

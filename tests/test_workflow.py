@@ -12,15 +12,8 @@ import numpy as np
 import pytest
 import yaml
 
-from tests.fixtures import write_amat, write_caltech, write_cifar10, write_mnist_idx, write_omniglot
+from tests.fixtures import WRITERS
 
-DATASET_WRITERS = {
-    "static_mnist": write_amat,
-    "dynamic_mnist": write_mnist_idx,
-    "omniglot": write_omniglot,
-    "caltech101": write_caltech,
-    "cifar10": write_cifar10,
-}
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEFILE = ROOT / "workflow" / "Snakefile"
 
@@ -211,7 +204,7 @@ def test_lint_is_clean():
 def test_paper_config_dry_run(tmp_path, monkeypatch):
     """The whole paper DAG builds, given each dataset's files where the README says to put them."""
     data = tmp_path / "data"
-    for name, write in DATASET_WRITERS.items():
+    for name, write in WRITERS.items():
         write(data / name)
     monkeypatch.setenv("CSRAE_DATA", str(data))
     result = snakemake(

@@ -75,8 +75,7 @@ def check_sources(name: str, path: str | Path | None = None) -> None:
                 f"(`csrae download --dataset fashion_mnist --out DIR` fetches them from {FASHION_FILES[0].url})."
             )
     if name == "cifar10":
-        root = Path(path) if path is not None else default_source(name)
-        folder = root if root.name == _cifar.FOLDER else root / _cifar.FOLDER
+        folder = _cifar.batch_folder(path if path is not None else default_source(name))
         files = [SourceFile(batch, _cifar.URL) for batch in _cifar.BATCH_MD5]
     elif name in SOURCE_FILES:
         folder, files = Path(path) if path is not None else default_source(name), SOURCE_FILES[name]

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from csrae.data.dataset import Dataset
-from csrae.data.download import DatasetFileError, SourceFile, fetch, locate
+from csrae.data.download import DatasetFileError, SourceFile, check_sizes, fetch, locate
 
 URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 TAR_MD5 = "c58f30108f718f92721af3b95e74349a"
@@ -60,10 +60,15 @@ def read_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return (data / 255.0).astype(np.float32), labels
 
 
+def batch_folder(path: str | Path) -> Path:
+    """``cifar-10-batches-py`` given it or the folder that holds it."""
+    root = Path(path)
+    return root if root.name == FOLDER else root / FOLDER
+
+
 def cifar10(path: str | Path, strict: bool = True) -> Dataset:
     """``path`` is the folder holding ``cifar-10-batches-py`` (or that folder itself)."""
-    root = Path(path)
-    folder = root if root.name == FOLDER else root / FOLDER
+    folder = batch_folder(path)
     url = f"{URL} (MD5 {TAR_MD5}; extract it in {folder.parent})"
     batches = {
         name: read_batch(locate(folder, SourceFile(name, url, (md5,)), "cifar10", strict))
@@ -72,8 +77,8 @@ def cifar10(path: str | Path, strict: bool = True) -> Dataset:
     train_x = np.concatenate([batches[f"data_batch_{i}"][0] for i in range(1, 6)])
     train_y = np.concatenate([batches[f"data_batch_{i}"][1] for i in range(1, 6)])
     test_x, test_y = batches["test_batch"]
-    if strict and (len(train_x), len(test_x)) != (SIZES["train"], SIZES["test"]):
-        raise DatasetFileError(f"cifar10: {len(train_x)} training and {len(test_x)} test images, expected {SIZES}")
+    if strict:
+        check_sizes("cifar10", {"train": len(train_x), "test": len(test_x)}, SIZES)
     n_val = len(train_x) * VALIDATION_SIZE // SIZES["train"]
     return Dataset(
         name="cifar10",

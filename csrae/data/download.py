@@ -49,15 +49,21 @@ def verify(path: Path, expected: str | Sequence[str], url: str, algorithm: str =
     path = Path(path)
     accepted = (expected,) if isinstance(expected, str) else tuple(expected)
     if not path.is_file():
-        raise DatasetFileError(
-            f"dataset file {path} is missing. Download it from {url} and place it at {path} "
-            f"(expected {algorithm.upper()} {' or '.join(accepted)})."
-        )
+        raise missing_file_error(path, url)
     actual = digest(path, algorithm)
     if actual not in accepted:
         raise DatasetFileError(
             f"dataset file {path} is corrupt or truncated: {algorithm.upper()} {actual}, expected "
             f"{' or '.join(accepted)}. Delete it and download it again from {url}."
+        )
+
+
+def check_sizes(name: str, sizes: dict[str, int], expected: dict[str, int]) -> None:
+    """Refuse split sizes other than the published ones: a source file is truncated."""
+    if sizes != expected:
+        raise DatasetFileError(
+            f"{name}: the source files hold splits of sizes {sizes}, expected {expected}; a file is truncated. "
+            "Download it again (or pass strict=False for a deliberately small copy)."
         )
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import scipy.io
 
 from csrae.data.dataset import Dataset
-from csrae.data.download import DatasetFileError, SourceFile, locate
+from csrae.data.download import DatasetFileError, SourceFile, check_sizes, locate
 
 OMNIGLOT = SourceFile("chardata.mat", "https://github.com/yburda/iwae/raw/master/datasets/OMNIGLOT/chardata.mat")
 OMNIGLOT_SIZES = {"train": 24345, "test": 8070}
@@ -45,11 +45,6 @@ def row_major(images: np.ndarray, path: Path, key: str) -> np.ndarray:
     return images.reshape(n, 28, 28).transpose(0, 2, 1).reshape(n, 784).astype(np.float32)
 
 
-def _check_sizes(name: str, path: Path, sizes: dict[str, int], expected: dict[str, int]) -> None:
-    if sizes != expected:
-        raise DatasetFileError(f"{name}: {path} holds splits of sizes {sizes}, expected {expected}; download it again")
-
-
 def omniglot(path: str | Path, strict: bool = True, seed: int = 0) -> Dataset:
     """Omniglot 28×28; labels are the alphabet; validation = the last 1,217 of the shuffled training set."""
     file = locate(Path(path), OMNIGLOT, "omniglot")
@@ -57,7 +52,7 @@ def omniglot(path: str | Path, strict: bool = True, seed: int = 0) -> Dataset:
     train_x, test_x = row_major(arrays["data"].T, file, "data"), row_major(arrays["testdata"].T, file, "testdata")
     train_y, test_y = arrays["target"].argmax(axis=0), arrays["testtarget"].argmax(axis=0)
     if strict:
-        _check_sizes("omniglot", file, {"train": len(train_x), "test": len(test_x)}, OMNIGLOT_SIZES)
+        check_sizes("omniglot", {"train": len(train_x), "test": len(test_x)}, OMNIGLOT_SIZES)
     order = np.random.default_rng(seed).permutation(len(train_x))
     n_val = round(len(train_x) * OMNIGLOT_VALIDATION / OMNIGLOT_SIZES["train"])
     train, val = order[:-n_val], order[-n_val:]
@@ -81,7 +76,7 @@ def caltech101(path: str | Path, strict: bool = True) -> Dataset:
     x = {s: 1.0 - row_major(arrays[f"{k}_data"], file, f"{k}_data") for s, k in keys.items()}
     y = {s: arrays[f"{k}_labels"].reshape(-1).astype(np.int64) - 1 for s, k in keys.items()}
     if strict:
-        _check_sizes("caltech101", file, {s: len(v) for s, v in x.items()}, CALTECH_SIZES)
+        check_sizes("caltech101", {s: len(v) for s, v in x.items()}, CALTECH_SIZES)
     return Dataset(
         name="caltech101",
         x=x,

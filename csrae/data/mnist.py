@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from csrae.data.dataset import Dataset
-from csrae.data.download import DatasetFileError, SourceFile, locate
+from csrae.data.download import DatasetFileError, SourceFile, check_sizes, locate
 from csrae.data.idx import read_amat, read_idx
 
 LAROCHELLE = "http://www.cs.toronto.edu/~larocheh/public/datasets/binarized_mnist/"
@@ -44,20 +44,11 @@ IDX_SIZES = {"train": 60000, "test": 10000}
 VALIDATION_SIZE = 10000  # the last 10,000 training images (VampPrior code)
 
 
-def _check_sizes(name: str, sizes: dict[str, int], expected: dict[str, int]) -> None:
-    for split, n in expected.items():
-        if sizes[split] != n:
-            raise DatasetFileError(
-                f"{name}: the {split} split has {sizes[split]} images, expected {n}; a source file is truncated. "
-                "Download it again (or pass strict=False for a deliberately small copy)."
-            )
-
-
 def static_mnist(path: str | Path, strict: bool = True) -> Dataset:
     """Larochelle's statically binarised MNIST (no labels: kNN error is not defined on it)."""
     x = {split: read_amat(locate(Path(path), f, "static_mnist")) for split, f in STATIC_FILES.items()}
     if strict:
-        _check_sizes("static_mnist", {s: len(v) for s, v in x.items()}, STATIC_SIZES)
+        check_sizes("static_mnist", {s: len(v) for s, v in x.items()}, STATIC_SIZES)
     return Dataset(
         name="static_mnist",
         x=x,
@@ -93,7 +84,7 @@ def _idx_dataset(name: str, directory: Path, files: tuple[SourceFile, ...], stri
     train_x, train_y = _idx_pair(directory, files[0], files[1], name, strict)
     test_x, test_y = _idx_pair(directory, files[2], files[3], name, strict)
     if strict:
-        _check_sizes(name, {"train": len(train_x), "test": len(test_x)}, IDX_SIZES)
+        check_sizes(name, {"train": len(train_x), "test": len(test_x)}, IDX_SIZES)
     n_val = len(train_x) * VALIDATION_SIZE // IDX_SIZES["train"]
     return Dataset(
         name=name,
