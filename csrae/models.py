@@ -117,6 +117,24 @@ class Autoencoder(nn.Module):
         return torch.logsumexp(torch.cat(log_weights), dim=0) - math.log(n_samples)
 
 
+def sampled_kl(prior: Prior, loc: Tensor, logvar: Tensor, noise: Tensor | None = None) -> Tensor:
+    """KL(q(z|x) ‖ p(z)) ≈ log q(z|x) − log p(z) at one draw z (``noise[1]``); for priors without a closed form."""
+    z = sample_normal(loc, logvar, noise=None if noise is None else noise[1])
+    return log_normal(z, loc, logvar) - prior.log_prob(z)
+
+
+def cauchy_schwarz_to_prior(prior: Prior, loc: Tensor, logvar: Tensor, noise: Tensor | None = None) -> Tensor:
+    """D_CS(q(z|x) ‖ p(z)) in closed form, q a single Gaussian per point (eqs. 13, 21)."""
+    p_loc, p_logvar, p_logits = prior.components()
+    q_logits = loc.new_zeros(*loc.shape[:-1], 1)
+    return cauchy_schwarz(loc.unsqueeze(-2), logvar.unsqueeze(-2), q_logits, p_loc, p_logvar, p_logits)
+
+
+def standard_kl(prior: Prior, loc: Tensor, logvar: Tensor, noise: Tensor | None = None) -> Tensor:
+    """KL(q(z|x) ‖ N(0, I)) in closed form (the prior is the standard normal)."""
+    return kl_standard_normal(loc, logvar)
+
+
 class BetaVAE(Autoencoder):
     """β-VAE (eq. 15): KL to N(0, I) weighted by β; β = 1 is the VAE."""
 
@@ -166,8 +184,7 @@ class VampPriorVAE(Autoencoder):
     noise_draws = 2  # the reconstruction's sample and the KL estimate's
 
     def regulariser(self, loc: Tensor, logvar: Tensor, noise: Tensor | None = None) -> Tensor:
-        z = sample_normal(loc, logvar, noise=None if noise is None else noise[1])
-        return log_normal(z, loc, logvar) - self.prior.log_prob(z)
+        return sampled_kl(self.prior, loc, logvar, noise)
 
 
 class CSRAE(Autoencoder):
@@ -176,9 +193,7 @@ class CSRAE(Autoencoder):
     regulariser_name = "CS"
 
     def regulariser(self, loc: Tensor, logvar: Tensor, noise: Tensor | None = None) -> Tensor:
-        p_loc, p_logvar, p_logits = self.prior.components()
-        q_logits = loc.new_zeros(loc.shape[0], 1)
-        return cauchy_schwarz(loc.unsqueeze(-2), logvar.unsqueeze(-2), q_logits, p_loc, p_logvar, p_logits)
+        return cauchy_schwarz_to_prior(self.prior, loc, logvar)
 
 
 class MixtureCSRAE(CSRAE):
@@ -220,34 +235,41 @@ def build_model(
         raise ValueError(f"unknown architecture {architecture!r}; choose one of {sorted(ARCHITECTURES)}")
     lik = make_likelihood(likelihood)
     encoder, decoder = ARCHITECTURES[architecture](data_dim, latent_dim, lik.params_per_dim * data_dim)
-    prior_kind = {"VampPriorVAE": "vamp", "MixtureCSRAE": hparams.get("prior")}.get(model, "standard")
-    if prior_kind == "vamp":
-        prior: Prior = VampPrior(encoder, data_dim, int(hparams["K"]), bounded=likelihood != "gaussian")
-    elif prior_kind in ("mog", "mog-direct"):
-        parametrisation = "network" if prior_kind == "mog" else "direct"
-        prior = MixturePrior(latent_dim, int(hparams["K"]), parametrisation)
-    elif prior_kind == "standard":
-        prior = StandardNormal(latent_dim)
-    else:
-        raise ValueError(f"MixtureCSRAE prior must be one of {MIXTURE_PRIORS}, got {prior_kind!r}")
+    prior = build_prior(model, hparams, encoder, data_dim, latent_dim, bounded=likelihood != "gaussian")
     args = (encoder, decoder, lik, prior, float(hparams[WEIGHT_NAME[model]]))
     if model == "IWAE":
         return IWAE(*args, n_importance=int(hparams["n_iw"]))
     return MODELS[model](*args)
 
 
+def build_prior(model: str, hparams: dict, encoder: nn.Module, data_dim: int, latent_dim: int, bounded: bool) -> Prior:
+    """The model's p(z): N(0, I), the VampPrior through ``encoder``, or a learned MoG (Table VI)."""
+    prior_kind = {"VampPriorVAE": "vamp", "MixtureCSRAE": hparams.get("prior")}.get(model, "standard")
+    if prior_kind == "vamp":
+        return VampPrior(encoder, data_dim, int(hparams["K"]), bounded=bounded)
+    if prior_kind in ("mog", "mog-direct"):
+        parametrisation = "network" if prior_kind == "mog" else "direct"
+        return MixturePrior(latent_dim, int(hparams["K"]), parametrisation)
+    if prior_kind == "standard":
+        return StandardNormal(latent_dim)
+    raise ValueError(f"MixtureCSRAE prior must be one of {MIXTURE_PRIORS}, got {prior_kind!r}")
+
+
 def _item(name: str, value) -> str:
     return f"{name}={value:g}" if isinstance(value, float | int) else f"{name}={value}"
 
 
-def hp_id(model: str, hparams: dict) -> str:
-    """A path-safe name for a hyperparameter setting, e.g. ``lambda=0.5_K=10_prior=mog``."""
-    return "_".join(_item(name, hparams[name]) for name in HYPERPARAMETERS[model])
+def hp_id(model: str, hparams: dict, names=None) -> str:
+    """A path-safe name for a hyperparameter setting, e.g. ``lambda=0.5_K=10_prior=mog``.
+
+    ``names`` are the hyperparameters in order (default: the model's, :data:`HYPERPARAMETERS`).
+    """
+    return "_".join(_item(name, hparams[name]) for name in names or HYPERPARAMETERS[model])
 
 
-def parse_hp_id(model: str, text: str) -> dict:
+def parse_hp_id(model: str, text: str, names=None) -> dict:
     """Inverse of :func:`hp_id` (names may hold underscores, e.g. ``n_iw``)."""
-    names = HYPERPARAMETERS[model]
+    names = names or HYPERPARAMETERS[model]
     items = re.split(r"_(?=(?:{})=)".format("|".join(map(re.escape, names))), text)
     pairs = dict(item.split("=", 1) for item in items if "=" in item)
     if list(pairs) != list(names) or len(items) != len(names):
@@ -255,17 +277,17 @@ def parse_hp_id(model: str, text: str) -> dict:
     return {name: parse_value(name, value) for name, value in pairs.items()}
 
 
-def setting_id(model: str, latent_dim: int, hparams: dict) -> str:
+def setting_id(model: str, latent_dim: int, hparams: dict, names=None) -> str:
     """A run's setting in the sweep: latent dimension, then hyperparameters, e.g. ``z=40_lambda=1``."""
-    return f"z={latent_dim}_{hp_id(model, hparams)}"
+    return f"z={latent_dim}_{hp_id(model, hparams, names)}"
 
 
-def parse_setting_id(model: str, text: str) -> tuple[int, dict]:
+def parse_setting_id(model: str, text: str, names=None) -> tuple[int, dict]:
     """Inverse of :func:`setting_id`: the latent dimension and the hyperparameters."""
     match = re.fullmatch(r"z=(\d+)_(.+)", text)
     if not match:
         raise ValueError(f"{text!r} is not a sweep setting of the form z=<latent dim>_<hyperparameters>")
-    return int(match[1]), parse_hp_id(model, match[2])
+    return int(match[1]), parse_hp_id(model, match[2], names)
 
 
 def structure_id(model: str, setting: str) -> str:

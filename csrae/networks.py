@@ -100,4 +100,59 @@ def conv_residual(data_dim: int, latent_dim: int, out_dim: int, width: int = 256
     return OnImages(encoder, (channels, side, side)), OnImages(decoder, (latent_dim,))
 
 
+def face_encoder(channels: int = 3) -> nn.Module:
+    """DISFA/FERA2015 ``h_x`` (Table VI): five strided convolutions with batch norm, 256×256 → 512×1×1.
+
+    The paddings (3, 3, 1, 1, 0) are not in the table; they are the ones for
+    which its kernels and strides take a 256×256 frame exactly to 1×1.  A
+    224×224 crop (the paper's input) ends at 3×3 before the last convolution,
+    which is zero-padded on its bottom and right to the kernel's 4×4.
+    """
+    layers: list[nn.Module] = []
+    for n_in, n_out, kernel, stride, pad in FACE_LAYERS:
+        layers += [nn.Conv2d(n_in or channels, n_out, kernel, stride, pad), nn.BatchNorm2d(n_out), nn.ReLU()]
+    return nn.Sequential(*layers[:-3], PadTo(4), *layers[-3:], nn.Flatten())
+
+
+class PadTo(nn.Module):
+    """Zero-pads ``[n, C, H, W]`` maps on the bottom and right to at least ``side``×``side``."""
+
+    def __init__(self, side: int):
+        super().__init__()
+        self.side = side
+
+    def forward(self, x: Tensor) -> Tensor:
+        return nn.functional.pad(x, (0, max(0, self.side - x.shape[-1]), 0, max(0, self.side - x.shape[-2])))
+
+
+FACE_LAYERS = ((None, 32, 7, 4, 3), (32, 32, 7, 4, 3), (32, 64, 4, 2, 1), (64, 64, 4, 2, 1), (64, 512, 4, 1, 0))
+FACE_ENCODER_DIM = 512
+
+
+class CentreCrop(nn.Module):
+    """The central ``side``×``side`` window of ``[n, C, H, W]`` maps."""
+
+    def __init__(self, side: int):
+        super().__init__()
+        self.side = side
+
+    def forward(self, x: Tensor) -> Tensor:
+        top, left = (x.shape[-2] - self.side) // 2, (x.shape[-1] - self.side) // 2
+        return x[..., top : top + self.side, left : left + self.side]
+
+
+def face_decoder(in_dim: int, out_channels: int, side: int) -> nn.Module:
+    """DISFA/FERA2015 ``p(x|z, h_y)`` (Table VI): transposed convolutions 1×1 → 256×256, centre ``side``.
+
+    Paddings (0, 0, 1, 1, 1, 1, 0) make the table's kernels and strides end
+    at the 256×256 frame; the likelihood is evaluated on its central crop.
+    """
+    sizes = ((in_dim, 512, 1, 1, 0), (512, 64, 4, 1, 0), (64, 64, 4, 2, 1), (64, 32, 4, 2, 1))
+    sizes += ((32, 32, 6, 4, 1), (32, 16, 6, 4, 1))
+    layers: list[nn.Module] = [nn.Unflatten(1, (in_dim, 1, 1))]
+    for n_in, n_out, kernel, stride, pad in sizes:
+        layers += [nn.ConvTranspose2d(n_in, n_out, kernel, stride, pad), nn.BatchNorm2d(n_out), nn.ReLU()]
+    return nn.Sequential(*layers, nn.ConvTranspose2d(16, out_channels, 1), CentreCrop(side))
+
+
 ARCHITECTURES = {"mlp300": mlp300, "pinwheel": pinwheel, "conv_residual": conv_residual}

@@ -12,6 +12,7 @@ import torch
 
 from csrae.data import Dataset, prepare_dataset
 from csrae.data.dataset import atomic_write, atomic_write_text
+from csrae.data.faces import columns, read_index, subject_folds
 from csrae.evaluation import EvalConfig, evaluate
 from csrae.metrics.features import FeatureNet, InceptionWeightsMissing, accuracy, load_inception, train_feature_net
 from csrae.metrics.frechet import ReferenceStatistics
@@ -34,6 +35,22 @@ def prepare(name: str, out_dir: str | Path, **options) -> Dataset:
     data = prepare_dataset(name, **options)
     data.save(out_dir)
     return data
+
+
+def prepare_faces(name: str, source: str | Path, out_path: str | Path) -> dict:
+    """Check a face dataset's index and frames; record where it is and its label statistics (``faces.json``)."""
+    index = read_index(name, source)
+    folds = subject_folds(index.subjects)
+    summary = {
+        "dataset": name,
+        "root": str(Path(source).resolve()),
+        "frames": len(index.frames),
+        "subjects": int(len(np.unique(index.subjects))),
+        "frames_per_fold": np.bincount(folds).tolist(),
+        "positive_rate": dict(zip(columns(name), index.labels.mean(0).round(4).tolist())),
+    }
+    write_json(out_path, summary)
+    return summary
 
 
 def fit_feature_net(data_dir: str | Path, out_path: str | Path, epochs: int = 10, seed: int = 0) -> float:

@@ -66,20 +66,23 @@ def latent_dim(model: Autoencoder, data: Dataset) -> int:
         return model.encode(torch.from_numpy(data.x["val"][:1]).to(device))[0].shape[-1]
 
 
-def check_finite(step_terms: Tensor, epoch: int, weight: float) -> None:
-    """Raise naming the first step whose loss terms (rows of ``[steps, 3]``) are not finite."""
+def check_finite(step_terms: Tensor, epoch: int, weight: float, names=TERMS) -> None:
+    """Raise naming the first step whose loss terms (rows of ``[steps, len(names)]``) are not finite."""
     bad = (~torch.isfinite(step_terms)).any(dim=1).nonzero()
     if len(bad):
         step = int(bad[0])
-        values = ", ".join(f"{name}={value}" for name, value in zip(TERMS, step_terms[step].tolist()))
+        values = ", ".join(f"{name}={value}" for name, value in zip(names, step_terms[step].tolist()))
         raise TrainingDiverged(f"non-finite loss at epoch {epoch}, step {step}: {values}, weight={weight}")
 
 
 class RunState:
     """One run's progress: epoch, look-ahead, best weights, history and random number generators."""
 
-    def __init__(self, config: TrainConfig, state_dir: str | Path, log=print):
+    def __init__(self, config: TrainConfig, state_dir: str | Path, log=print, monitor="val_loss", settle=None):
+        """``monitor``: the validation metric whose minimum is kept; the look-ahead counts from epoch ``settle``
+        (default: the end of the warm-up)."""
         self.config, self.state_dir, self.log = config, Path(state_dir), log
+        self.monitor, self.settle = monitor, config.warmup if settle is None else settle
         self.data_generator = torch.Generator().manual_seed(config.seed)  # shuffling and binarisation
         self.noise_generator = torch.Generator().manual_seed(config.seed + NOISE_SEED_OFFSET)
         self.epoch = 0
@@ -109,10 +112,10 @@ class RunState:
 
     def end_epoch(self, row: dict, weights: Callable[[], dict]) -> None:
         """Record an epoch; keep ``weights()`` when validation improved; count the look-ahead after warm-up."""
-        if row["val_loss"] < self.best["loss"]:
-            self.best = {"loss": row["val_loss"], "epoch": self.epoch, "state": weights()}
+        if row[self.monitor] < self.best["loss"]:
+            self.best = {"loss": row[self.monitor], "epoch": self.epoch, "state": weights()}
             self.bad_epochs = 0
-        elif self.epoch >= self.config.warmup:
+        elif self.epoch >= self.settle:
             self.bad_epochs += 1
         self.history.append(row)
         self.epoch += 1

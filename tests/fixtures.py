@@ -97,6 +97,46 @@ def write_cifar10(root: Path, per_batch: int = 20, n_test: int = 20) -> None:
         (folder / name).write_bytes(pickle.dumps(batch, protocol=2))
 
 
+# Where each action unit of the synthetic faces shows: (x, y) of a mark on the 256×256 frame.
+AU_MARKS = {1: (112, 84), 2: (84, 80), 4: (128, 96), 6: (88, 140), 9: (128, 130), 10: (128, 150),
+            12: (96, 168), 14: (160, 168), 17: (128, 200), 25: (128, 176), 26: (128, 188)}  # fmt: skip
+
+
+def write_faces(root: Path, dataset: str = "disfa", subjects: int = 6, frames: int = 10, seed: int = 0) -> None:
+    """A synthetic face set in the layout of :mod:`csrae.data.faces`: aligned 256×256 PNG faces whose
+    action units show as dark marks growing with intensity, and ``index.csv``."""
+    from PIL import Image, ImageDraw
+
+    from csrae.data.faces import ACTION_UNITS
+
+    rng = np.random.default_rng(seed)
+    units = ACTION_UNITS[dataset]
+    rows = []
+    for s in range(subjects):
+        tone, shift = rng.integers(150, 230), rng.integers(-6, 7, 2)
+        rates = rng.uniform(0.2, 0.6, len(units))  # each subject shows each unit at its own rate
+        for f in range(frames):
+            active = rng.random(len(units)) < rates
+            intensity = np.where(active, rng.integers(2, 6, len(units)), rng.integers(0, 2, len(units)))
+            image = Image.new("RGB", (256, 256), (60, 60, 70))
+            draw = ImageDraw.Draw(image)
+            cx, cy = 128 + shift[0], 128 + shift[1]
+            draw.ellipse((cx - 80, cy - 100, cx + 80, cy + 100), fill=(tone, int(tone * 0.8), int(tone * 0.7)))
+            for ex in (cx - 32, cx + 32):
+                draw.ellipse((ex - 10, cy - 30, ex + 10, cy - 20), fill=(30, 30, 30))
+            for au, level in zip(units, intensity):
+                x, y = AU_MARKS[au][0] + shift[0], AU_MARKS[au][1] + shift[1]
+                r = 2 + 3 * int(level)
+                draw.ellipse((x - r, y - r // 2, x + r, y + r // 2), fill=(90 - 10 * int(level), 20, 20))
+            name = f"subject{s}/frame{f:04d}.png"
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            image.save(root / name)
+            rows.append([name, f"S{s:02d}", *intensity.tolist()])
+    header = ["frame", "subject", *(f"AU{au}" for au in units)]
+    lines = [",".join(header)] + [",".join(map(str, row)) for row in rows]
+    (root / "index.csv").write_text("\n".join(lines) + "\n")
+
+
 WRITERS = {  # dataset name -> writer of its source files in a directory
     "static_mnist": write_amat,
     "dynamic_mnist": write_mnist_idx,

@@ -1,6 +1,7 @@
 """The real Snakefile: config validation, an end-to-end run on a tiny config, report, lint."""
 
 import csv
+import json
 import re
 import shutil
 import subprocess
@@ -12,7 +13,7 @@ import numpy as np
 import pytest
 import yaml
 
-from tests.fixtures import WRITERS
+from tests.fixtures import WRITERS, write_faces
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEFILE = ROOT / "workflow" / "Snakefile"
@@ -51,6 +52,18 @@ def workdir_with(tmp_path, config_path):
             "'flow' is not one of ['mog', 'mog-direct', 'vamp']",
         ),
         ({"figure2": {"dataset": "pinwheel", "model": "CSRAE"}}, None),
+        (
+            {"semisupervised": {"datasets": {"disfa": {"labels": [25]}}}},
+            "25 is greater than the maximum of 1.*['semisupervised']['datasets']['disfa']['labels'][0]",
+        ),
+        (
+            {"semisupervised": {"datasets": {"mnist5k": {"labels": [0.25]}}}},
+            "0.25 is not of type 'integer'.*['semisupervised']['datasets']['mnist5k']['labels'][0]",
+        ),
+        (
+            {"semisupervised": {"models": {"CSRAE": {"lambda": [1.0]}}}},
+            "'alpha' is a required property.*['semisupervised']['models']['CSRAE']",
+        ),
     ],
 )
 def test_bad_config_fails_before_any_job(tmp_path, change, message):
@@ -89,11 +102,22 @@ def test_figure2_must_name_a_swept_model(tmp_path):
     assert result.returncode == 0 and "figure2.png" not in result.stdout
 
 
+def with_synthetic_faces(workdir):
+    """Add the synthetic face set (3 subjects, 8 frames each) as DISFA to the semi-supervised study."""
+    write_faces(workdir / "faces" / "disfa", "disfa", subjects=3, frames=8)
+    config_path = workdir / "config" / "config.yaml"
+    config = yaml.safe_load(config_path.read_text())
+    training = {"epochs": 3, "pretrain_epochs": 1, "batch_size": 8, "eval_batch_size": 8}
+    config["semisupervised"]["datasets"]["disfa"] = {"source": "faces/disfa", "labels": [0.5], "training": training}
+    config_path.write_text(yaml.safe_dump(config))
+    return workdir
+
+
 @pytest.fixture(scope="module")
 def pipeline_run(tmp_path_factory):
     """The whole DAG on the few-epoch test config, run once for the tests below."""
     workdir = workdir_with(tmp_path_factory.mktemp("pipeline"), ROOT / ".test" / "config" / "config.yaml")
-    snakemake(workdir, "--cores", "2")
+    snakemake(with_synthetic_faces(workdir), "--cores", "2")
     return workdir
 
 
@@ -149,6 +173,43 @@ def test_selection_follows_the_validation_criterion(pipeline_run):
 
 
 @pytest.mark.workflow
+def test_semisupervised_tables_have_every_model_budget_and_fold(pipeline_run):
+    rows = read_csv(pipeline_run / "results" / "table3.csv")
+    digits = {r["model"]: r for r in rows if r["part"] == "a"}
+    assert set(digits) == {"VAE", "VampPriorVAE", "CSRAE", "MixtureCSRAE"}
+    assert {(r["dataset"], r["labels"], r["metric"], r["n_runs"]) for r in digits.values()} == {
+        ("mnist5k", "n=100", "error", "2")
+    }
+    faces = {(r["model"], r["labels"]): r for r in rows if r["part"] == "b"}
+    assert set(faces) == {(m, "p=0.5") for m in digits} | {("CNN", "all"), ("ResNet18", "all")}
+    assert {r["n_runs"] for r in faces.values()} == {"6"}  # 3 subject-independent folds × 2 seeds
+    for row in rows:
+        assert 0 <= float(row["test_mean"]) <= 100 and np.isfinite(float(row["test_se"]))
+    markdown = (pipeline_run / "results" / "table3.md").read_text()
+    assert "(a) mnist5k: test error (%)" in markdown and "| ResNet18 |  | " in markdown
+    per_unit = read_csv(pipeline_run / "results" / "table7.csv")
+    assert [r["AU"] for r in per_unit] == ["AU1", "AU2", "AU4", "AU6", "AU9", "AU12", "AU25", "AU26", "Avg."]
+    mean = np.mean([float(r["MixtureCSRAE (p=0.5)"]) for r in per_unit[:-1]])
+    assert abs(mean - float(faces["MixtureCSRAE", "p=0.5"]["test_mean"])) < 0.01
+
+
+@pytest.mark.workflow
+def test_semisupervised_selection_takes_the_lowest_validation_error(pipeline_run):
+    sweep = read_csv(pipeline_run / "results" / "semisupervised" / "selection" / "mnist5k_sweep.csv")
+    csrae = [r for r in sweep if r["model"] == "CSRAE"]
+    assert {r["hp"] for r in csrae} == {"z=8_lambda=1_alpha=1", "z=8_lambda=1_alpha=10"}
+    best = min(csrae, key=lambda r: float(r["val_error"]))
+    assert [r["hp"] for r in csrae if r["selected"] == "True"] == [best["hp"]]
+    table = read_csv(pipeline_run / "results" / "table3.csv")
+    assert [r["hp"] for r in table if (r["dataset"], r["model"]) == ("mnist5k", "CSRAE")] == [best["hp"]]
+    faces = pipeline_run / "results" / "semisupervised" / "runs" / "disfa"
+    metrics = json.loads((faces / "MixtureCSRAE" / "p=0.5" / "z=8_lambda=1_K=3_prior=mog_alpha=10" / "fold2" /
+                          "seed1" / "metrics.json").read_text())  # fmt: skip
+    assert metrics["fold"] == 2 and metrics["n_labelled"] == 7  # half of the 14 training frames, rounded
+    assert {"test_f1_AU1", "test_f1_AU26"} <= set(metrics)
+
+
+@pytest.mark.workflow
 def test_figures_are_png_images(pipeline_run):
     figures = pipeline_run / "results" / "figures"
     names = {p.name for p in figures.glob("*.png")}
@@ -185,6 +246,8 @@ def test_rerun_is_a_no_op_and_the_report_holds_every_output(pipeline_run):
         "figure2.png",
         "figure3_mnist5k_CSRAE.png",
         "samples_mnist5k.png",
+        "table3.csv",
+        "table7.csv",
     ):
         assert name in html
 
@@ -206,6 +269,8 @@ def test_paper_config_dry_run(tmp_path, monkeypatch):
     data = tmp_path / "data"
     for name, write in WRITERS.items():
         write(data / name)
+    for name in ("disfa", "fera2015"):
+        write_faces(data / name, name, subjects=3, frames=2)
     monkeypatch.setenv("CSRAE_DATA", str(data))
     result = snakemake(
         workdir_with(tmp_path / "run", ROOT / "config" / "config.yaml"),
@@ -214,11 +279,16 @@ def test_paper_config_dry_run(tmp_path, monkeypatch):
         "rules",
         "--configfile",
         str(ROOT / "config" / "paper.yaml"),
+        str(ROOT / "config" / "faces.yaml"),
         "--replace-workflow-config",
     )
     counts = dict(re.findall(r"^(\w+)\s+(\d+)$", result.stdout, re.MULTILINE))
     assert int(counts["prepare_dataset"]) == 6 and int(counts["figure7"]) == 5
     assert int(counts["train"]) == int(counts["evaluate"]) > 2000  # one job per setting, all 5 seeds
+    # dynamic MNIST: 3 label counts; DISFA, FERA2015: 2 fractions × 3 folds, and CNN, ResNet18 × 3 folds
+    settings = 9 + 27 + 9 + 54
+    assert int(counts["train_semisupervised"]) == settings * (3 + 2 * 2 * 3) + 2 * 2 * 3
+    assert int(counts["prepare_faces"]) == 2 and int(counts["au_table"]) == 2 and int(counts["table3"]) == 1
 
 
 def test_missing_dataset_fails_before_any_job_saying_where_and_from_where(tmp_path, monkeypatch):
@@ -234,6 +304,20 @@ def test_missing_dataset_fails_before_any_job_saying_where_and_from_where(tmp_pa
     assert f"dataset file {expected} is missing" in output and "https://github.com/yburda/iwae" in output
     assert "csrae download --dataset omniglot" in output
     assert not (tmp_path / "results").exists()
+
+
+def test_missing_or_malformed_face_index_fails_before_any_job(tmp_path):
+    workdir = with_synthetic_faces(workdir_with(tmp_path, ROOT / ".test" / "config" / "config.yaml"))
+    index = workdir / "faces" / "disfa" / "index.csv"
+    index.write_text(index.read_text().replace(",AU25,", ",AU_25,"))
+    result = snakemake(workdir, "-n", check=False)
+    assert result.returncode != 0 and "lacks the column(s) AU25" in result.stdout + result.stderr
+    index.unlink()
+    result = snakemake(workdir, "-n", check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "faces/disfa/index.csv is missing. disfa is licensed" in output
+    assert "columns frame, subject, AU1, AU2, AU4, AU6, AU9, AU12, AU25, AU26" in output
+    assert not (workdir / "results").exists()
 
 
 def test_conda_environment_matches_the_package():

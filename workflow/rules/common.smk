@@ -4,8 +4,16 @@ import csrae.data
 
 from snakemake.utils import validate
 
+from csrae.data.faces import ACTION_UNITS, N_FOLDS, read_index
 from csrae.models import HYPERPARAMETERS, WEIGHT_NAME, setting_id, structure_id
 from csrae.selection import CRITERIA
+from csrae.semisupervised.models import (
+    SSL_HYPERPARAMETERS,
+    SUPERVISED_MODELS,
+    SUPERVISED_SETTING,
+    ssl_setting_id,
+)
+from csrae.semisupervised.selection import AU_TABLE, labels_id
 
 validate(config, schema="../schemas/config.schema.yaml")
 
@@ -13,15 +21,33 @@ RUN = "results/runs/{dataset}/{model}/{hp}/seed{seed}"
 RUN_MINUTES = config["resources"]["minutes_per_seed"] * len(config["seeds"])
 DATASETS = list(config["datasets"])
 IMAGE_DATASETS = [d for d in DATASETS if d in csrae.data.IMAGE_DATASETS]
+SSL = config.get("semisupervised", {"datasets": {}})
+SSL_DATASETS = list(SSL["datasets"])
+FACE_DATASETS = [d for d in SSL_DATASETS if d in ACTION_UNITS]
+DIGIT_DATASETS = [d for d in SSL_DATASETS if d not in ACTION_UNITS]
 
 
-for _dataset, _settings in config["datasets"].items():
+def dataset_settings(dataset):
+    """A dataset's entry in ``datasets`` or, for one only in the semi-supervised study, there."""
+    return config["datasets"].get(dataset) or SSL["datasets"][dataset]
+
+
+def face_source(dataset):
+    """The folder of a face dataset: its ``source``, by default $CSRAE_DATA/<dataset> (README)."""
+    return SSL["datasets"][dataset].get("source") or csrae.data.default_source(dataset)
+
+
+# Missing or malformed source data stops the run here, before any job.
+for _dataset in set(DATASETS + DIGIT_DATASETS):
     if not exists(f"results/data/{_dataset}/data.npz"):
-        csrae.data.check_sources(_dataset, _settings.get("source"))
+        csrae.data.check_sources(_dataset, dataset_settings(_dataset).get("source"))
+for _dataset in FACE_DATASETS:
+    if not exists(f"results/data/{_dataset}/faces.json"):
+        read_index(_dataset, face_source(_dataset), check_frames=False)
 
 
 wildcard_constraints:
-    dataset="|".join(DATASETS),
+    dataset="|".join(sorted(set(DATASETS + SSL_DATASETS))),
     model="|".join(HYPERPARAMETERS),
     study="|".join(CRITERIA),
     hp="[^/]+",
@@ -150,4 +176,68 @@ def all_outputs():
         kind=("samples", "reconstructions"),
         dataset=IMAGE_DATASETS,
     )
-    return outputs
+    return outputs + ssl_outputs()
+
+
+SSL_RUN = (
+    "results/semisupervised/runs/{dataset}/{model}/{labels}/{hp}/fold{fold}/seed{seed}"
+)
+
+
+def ssl_training(dataset):
+    return SSL["training"] | SSL["datasets"][dataset].get("training", {})
+
+
+def ssl_models(dataset):
+    supervised = SSL.get("supervised", []) if dataset in FACE_DATASETS else []
+    return list(SSL["models"]) + supervised
+
+
+def ssl_settings(dataset, model):
+    if model in SUPERVISED_MODELS:
+        return [SUPERVISED_SETTING]
+    grid, names = SSL["models"][model], SSL_HYPERPARAMETERS[model]
+    latent_dim = SSL["datasets"][dataset].get("latent_dim", SSL["latent_dim"])
+    return [
+        ssl_setting_id(model, latent_dim, dict(zip(names, values)))
+        for values in itertools.product(*(grid[n] for n in names))
+    ]
+
+
+def ssl_budgets(dataset, model):
+    faces = dataset in FACE_DATASETS
+    if model in SUPERVISED_MODELS:
+        return [labels_id(1.0, faces, supervised=True)]
+    return [labels_id(v, faces) for v in SSL["datasets"][dataset]["labels"]]
+
+
+def ssl_run_paths(name, dataset):
+    """``name`` in every run directory of ``dataset``'s semi-supervised sweep."""
+    folds = range(N_FOLDS) if dataset in FACE_DATASETS else [0]
+    return [
+        f"{SSL_RUN}/{name}".format(
+            dataset=dataset, model=m, labels=b, hp=h, fold=f, seed=s
+        )
+        for m in ssl_models(dataset)
+        for b in ssl_budgets(dataset, m)
+        for h in ssl_settings(dataset, m)
+        for f in folds
+        for s in config["seeds"]
+    ]
+
+
+def ssl_prepared(wildcards):
+    if wildcards.dataset in FACE_DATASETS:
+        return rules.prepare_faces.output[0].format(dataset=wildcards.dataset)
+    return rules.prepare_dataset.output.data.format(dataset=wildcards.dataset)
+
+
+def ssl_outputs():
+    if not SSL_DATASETS:
+        return []
+    return [
+        "results/table3.csv",
+        "results/table3.md",
+        *(f"results/{AU_TABLE[d]}.csv" for d in FACE_DATASETS),
+        *(f"results/semisupervised/selection/{d}_sweep.csv" for d in SSL_DATASETS),
+    ]

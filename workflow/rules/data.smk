@@ -7,7 +7,7 @@ rule prepare_dataset:
     conda:
         "../../envs/csrae.yaml"
     params:
-        source=lambda wildcards: config["datasets"][wildcards.dataset].get("source"),
+        source=lambda wildcards: dataset_settings(wildcards.dataset).get("source"),
     script:
         "../scripts/prepare.py"
 
@@ -26,3 +26,16 @@ rule feature_net:
         epochs=config["feature_net"]["epochs"],
     script:
         "../scripts/feature_net.py"
+
+
+rule prepare_faces:
+    output:
+        "results/data/{dataset}/faces.json",
+    log:
+        "results/logs/prepare/{dataset}_faces.log",
+    conda:
+        "../../envs/csrae.yaml"
+    params:
+        source=lambda wildcards: face_source(wildcards.dataset),
+    script:
+        "../scripts/prepare_faces.py"

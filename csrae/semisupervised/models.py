@@ -1,0 +1,338 @@
+"""Semi-supervised M2 (Kingma et al. 2014) with the paper's regularisers on z (Sec. 3.3, eqs. 24-27).
+
+The generative model is p(x|z, y) p(z) p(y); inference is q(y|x) q(z|x, y)
+through the networks of Table VI: ``h_x`` (features of x), ``h_y`` (an
+embedding of y), q(y|x) on ``h_x``, q(z|h_x, h_y) and p(x|z, h_y).
+
+With a labelled point (eq. 25, written as a loss to minimise)
+
+    L(x, y) = −E_q(z|x,y)[log p(x|z,y)] + w · R(q(z|x,y) ‖ p(z)) − β_y · log p(y),
+
+R being the model's regulariser on z (KL for the VAE and the VampPriorVAE,
+D_CS for CSRAE and MixtureCSRAE, weighted by β or λ); for an observed y,
+q(y|x) is the point mass at y and KL(q(y|x) ‖ p(y)) = −log p(y).  Without a
+label (eq. 26) y is marginalised under q(y|x), which makes the y-term the
+KL divergence itself:
+
+    U(x) = Σ_y q(y|x) L'(x, y) + β_y · KL(q(y|x) ‖ p(y)),   L' = L without its y-term;
+
+for multi-label y ∈ {0,1}^L the sum over 2^L label vectors is replaced by
+one relaxed Bernoulli (binary Gumbel-Softmax) draw ỹ ~ q(y|x).  The whole
+objective (eq. 27) adds α times the classification loss −log q(y|x) on the
+labelled points: J = mean_l L + mean_u U + α · mean_l (−log q(y|x)).
+The prior on y is uniform (p(y_i = 1) = ½ for each output), which is what
+label-balanced batches make of the training distribution.
+"""
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from csrae.likelihoods import Likelihood, make_likelihood
+from csrae.models import (
+    HYPERPARAMETERS,
+    WEIGHT_NAME,
+    build_prior,
+    cauchy_schwarz_to_prior,
+    parse_setting_id,
+    sampled_kl,
+    setting_id,
+    standard_kl,
+)
+from csrae.networks import FACE_ENCODER_DIM, OnImages, face_decoder, face_encoder, mlp
+
+# The regulariser on z of each semi-supervised model (Sec. 4.5 compares these four).
+Z_REGULARISERS = {
+    "VAE": standard_kl,
+    "VampPriorVAE": sampled_kl,
+    "CSRAE": cauchy_schwarz_to_prior,
+    "MixtureCSRAE": cauchy_schwarz_to_prior,
+}
+LABEL_EMBEDDING = 256  # h_y: FC 256, ReLU, FC 256, ReLU (Table VI)
+
+
+@dataclass(frozen=True)
+class LabelSpace:
+    """``size`` classes (one label per point) or ``size`` binary outputs (``multi_label``)."""
+
+    size: int
+    multi_label: bool
+
+    def log_prior(self) -> float:
+        """log p(y) of any label under the uniform prior."""
+        return -self.size * math.log(2.0) if self.multi_label else -math.log(self.size)
+
+    def classification_loss(self, logits: Tensor, y: Tensor) -> Tensor:
+        """−log q(y|x) per point; ``y`` is a class index or a 0/1 vector."""
+        if self.multi_label:
+            return F.binary_cross_entropy_with_logits(logits, y.float(), reduction="none").sum(-1)
+        return F.cross_entropy(logits, y, reduction="none")
+
+    def kl_to_prior(self, logits: Tensor) -> Tensor:
+        """KL(q(y|x) ‖ p(y)) per point, p uniform."""
+        if self.multi_label:
+            log_q1, log_q0 = F.logsigmoid(logits), F.logsigmoid(-logits)
+            kl = torch.exp(log_q1) * (log_q1 + math.log(2.0)) + torch.exp(log_q0) * (log_q0 + math.log(2.0))
+            return kl.sum(-1)
+        log_q = torch.log_softmax(logits, -1)
+        return (torch.exp(log_q) * log_q).sum(-1) + math.log(self.size)
+
+    def predict(self, logits: Tensor) -> Tensor:
+        return (logits > 0).long() if self.multi_label else logits.argmax(-1)
+
+    def encode(self, y: Tensor) -> Tensor:
+        """Labels as the float vectors that ``h_y`` reads."""
+        return y.float() if self.multi_label else F.one_hot(y, self.size).float()
+
+
+class Noise:
+    """Standard-normal and uniform draws from one generator (a run's noise generator), moved to ``device``."""
+
+    def __init__(self, generator: torch.Generator | None, device: torch.device):
+        self.generator, self.device = generator, device
+
+    def normal(self, *shape: int) -> Tensor:
+        return torch.randn(shape, generator=self.generator).to(self.device, non_blocking=True)
+
+    def uniform(self, *shape: int) -> Tensor:
+        return torch.rand(shape, generator=self.generator).to(self.device, non_blocking=True)
+
+
+@dataclass
+class SemiSupervisedTerms:
+    """Batch means: the objective J (eq. 27) and its parts."""
+
+    loss: Tensor
+    reconstruction: Tensor
+    regulariser: Tensor
+    classification: Tensor
+
+    NAMES = ("loss", "reconstruction", "regulariser", "classification")
+
+    def stacked(self) -> Tensor:
+        return torch.stack([getattr(self, name) for name in self.NAMES])
+
+
+def relaxed_bernoulli(logits: Tensor, uniform: Tensor, temperature: float) -> Tensor:
+    """Binary Gumbel-Softmax (Concrete) draw: σ((logit + log u − log(1 − u)) / τ) (Jang et al. 2017)."""
+    u = uniform.clamp(1e-6, 1 - 1e-6)
+    return torch.sigmoid((logits + torch.log(u) - torch.log1p(-u)) / temperature)
+
+
+class M2(nn.Module):
+    """Kingma et al.'s M2 with a regulariser on z chosen by ``model`` (eqs. 24-27)."""
+
+    def __init__(
+        self,
+        model: str,
+        h_x: nn.Module,
+        h_x_dim: int,
+        decoder: nn.Module,
+        likelihood: Likelihood,
+        labels: LabelSpace,
+        latent_dim: int,
+        weight: float,
+        alpha: float,
+        beta_y: float = 1.0,
+        temperature: float = 0.67,
+    ):
+        super().__init__()
+        if weight < 0 or alpha < 0 or beta_y < 0 or temperature <= 0:
+            raise ValueError(
+                "M2 needs weight, alpha, beta_y >= 0 and temperature > 0; "
+                f"got {weight}, {alpha}, {beta_y}, {temperature}"
+            )
+        self.h_x, self.decoder, self.likelihood, self.labels = h_x, decoder, likelihood, labels
+        self.h_y = nn.Sequential(mlp([labels.size, LABEL_EMBEDDING, LABEL_EMBEDDING], nn.ReLU), nn.ReLU())
+        self.q_y = mlp([h_x_dim, 300, labels.size], nn.ReLU)
+        self.q_z = mlp([h_x_dim + LABEL_EMBEDDING, 300, 2 * latent_dim], nn.ReLU)
+        self.regulariser_fn = Z_REGULARISERS[model]
+        self.weight, self.alpha, self.beta_y, self.temperature = weight, alpha, beta_y, temperature
+        self.latent_dim = latent_dim
+        self.prior = None  # set by build_m2 (the VampPrior needs the finished encoder)
+
+    def classify(self, x: Tensor) -> Tensor:
+        """Logits of q(y|x)."""
+        return self.q_y(self.h_x(x))
+
+    def posterior(self, features: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+        """Location and log-variance of q(z|h_x, h_y) for float labels ``y``."""
+        h_y = self.h_y(y)
+        features = features.expand(*h_y.shape[:-1], features.shape[-1])
+        return self.q_z(torch.cat([features, h_y], -1)).chunk(2, dim=-1)
+
+    def marginal_posterior(self, x: Tensor) -> Tensor:
+        """q(z|x, ŷ) with ŷ = q(y|x)'s probabilities: the VampPrior's encoder of pseudo-inputs."""
+        features = self.h_x(x)
+        logits = self.q_y(features)
+        y = torch.sigmoid(logits) if self.labels.multi_label else torch.softmax(logits, -1)
+        return torch.cat(self.posterior(features, y), -1)
+
+    def labelled_terms(self, x: Tensor, features: Tensor, y: Tensor, noise: Noise) -> tuple[Tensor, Tensor]:
+        """Per point: RE = −log p(x|z, y) at one z ~ q(z|x, y), and R(q(z|x, y) ‖ p(z)) (eq. 25)."""
+        loc, logvar = self.posterior(features, y)
+        eps = noise.normal(2, *loc.shape)
+        z = loc + torch.exp(0.5 * logvar) * eps[0]
+        params = self.decoder(torch.cat([z, self.h_y(y)], -1))
+        return -self.likelihood.log_prob(x, params), self.regulariser_fn(self.prior, loc, logvar, eps)
+
+    def loss(self, x_l: Tensor | None, y_l: Tensor | None, x_u: Tensor | None, weight=None, noise=None):
+        """The negative objective J (eq. 27) on a labelled and an unlabelled batch (either may be None)."""
+        weight = self.weight if weight is None else weight
+        noise = noise or Noise(None, next(self.parameters()).device)
+        zero = next(self.parameters()).new_zeros(())
+        parts = {"loss": zero, "reconstruction": zero, "regulariser": zero, "classification": zero}
+        if x_l is not None and len(x_l):
+            features = self.h_x(x_l)
+            re, reg = self.labelled_terms(x_l, features, self.labels.encode(y_l), noise)
+            ce = self.labels.classification_loss(self.q_y(features), y_l).mean()
+            labelled = (re + weight * reg).mean() - self.beta_y * self.labels.log_prior()  # eq. (25)
+            parts = {
+                "loss": labelled + self.alpha * ce,
+                "reconstruction": re.mean(),
+                "regulariser": reg.mean(),
+                "classification": ce,
+            }
+        if x_u is not None and len(x_u):
+            re, reg, unlabelled = self.unlabelled_terms(x_u, weight, noise)
+            parts["loss"] = parts["loss"] + unlabelled
+            both = x_l is not None and len(x_l)
+            parts["reconstruction"] = (parts["reconstruction"] + re) / (2 if both else 1)
+            parts["regulariser"] = (parts["regulariser"] + reg) / (2 if both else 1)
+        return SemiSupervisedTerms(**parts)
+
+    def unlabelled_terms(self, x: Tensor, weight, noise: Noise) -> tuple[Tensor, Tensor, Tensor]:
+        """Mean RE, mean R and mean U(x) (eq. 26), y marginalised (classes) or relaxed (multi-label)."""
+        features = self.h_x(x)
+        logits = self.q_y(features)
+        if self.labels.multi_label:
+            y = relaxed_bernoulli(logits, noise.uniform(*logits.shape), self.temperature)
+            re, reg = self.labelled_terms(x, features, y, noise)
+            per_point = re + weight * reg
+        else:
+            classes = torch.eye(self.labels.size, device=x.device)[:, None, :].expand(-1, len(x), -1)
+            re, reg = self.labelled_terms(x, features, classes, noise)  # [C, B]
+            q = torch.softmax(logits, -1).T
+            re, reg = (q * re).sum(0), (q * reg).sum(0)
+            per_point = re + weight * reg
+        unlabelled = (per_point + self.beta_y * self.labels.kl_to_prior(logits)).mean()
+        return re.mean(), reg.mean(), unlabelled
+
+    def forward(self, x_l, y_l, x_u, weight=None, noise=None) -> SemiSupervisedTerms:
+        return self.loss(x_l, y_l, x_u, weight, noise)
+
+
+class SupervisedClassifier(nn.Module):
+    """A supervised baseline: ``net`` maps x to label logits, trained on −log q(y|x) alone."""
+
+    weight = 0.0
+
+    def __init__(self, net: nn.Module, labels: LabelSpace):
+        super().__init__()
+        self.net, self.labels = net, labels
+
+    def classify(self, x: Tensor) -> Tensor:
+        return self.net(x)
+
+    def loss(self, x_l, y_l, x_u=None, weight=None, noise=None) -> SemiSupervisedTerms:
+        ce = self.labels.classification_loss(self.net(x_l), y_l).mean()
+        zero = ce.new_zeros(())
+        return SemiSupervisedTerms(loss=ce, reconstruction=zero, regulariser=zero, classification=ce)
+
+    def forward(self, x_l, y_l, x_u=None, weight=None, noise=None) -> SemiSupervisedTerms:
+        return self.loss(x_l, y_l, x_u, weight, noise)
+
+
+SUPERVISED_MODELS = ("CNN", "ResNet18")
+SEMI_SUPERVISED_MODELS = tuple(Z_REGULARISERS)
+# Hyperparameters of the semi-supervised models: the unsupervised model's, plus α (eq. 27).
+SSL_HYPERPARAMETERS = {m: (*HYPERPARAMETERS[m], "alpha") for m in SEMI_SUPERVISED_MODELS} | {
+    m: () for m in SUPERVISED_MODELS
+}
+
+
+SUPERVISED_SETTING = "supervised"
+
+
+def ssl_setting_id(model: str, latent_dim: int, hparams: dict) -> str:
+    """``z=40_lambda=1_alpha=10``-style names; every supervised run is ``supervised``."""
+    if model in SUPERVISED_MODELS:
+        return SUPERVISED_SETTING
+    return setting_id(model, latent_dim, hparams, SSL_HYPERPARAMETERS[model])
+
+
+def parse_ssl_setting_id(model: str, text: str) -> tuple[int, dict]:
+    """Inverse of :func:`ssl_setting_id`: latent dimension (0 for supervised models) and hyperparameters."""
+    if model in SUPERVISED_MODELS:
+        if text != SUPERVISED_SETTING:
+            raise ValueError(f"supervised {model} runs are named {SUPERVISED_SETTING!r}, got {text!r}")
+        return 0, {}
+    return parse_setting_id(model, text, SSL_HYPERPARAMETERS[model])
+
+
+def feature_network(architecture: str, data_dim: int, image_shape) -> tuple[nn.Module, int]:
+    """``h_x`` of Table VI and its output size: MLP-300 (MNIST) or the face convolutions (DISFA, FERA)."""
+    if architecture == "mlp300":
+        return nn.Sequential(mlp([data_dim, 300, 300], nn.ReLU), nn.ReLU()), 300
+    if architecture == "face_conv":
+        return OnImages(face_encoder(image_shape[0]), tuple(image_shape)), FACE_ENCODER_DIM
+    raise ValueError(f"no semi-supervised networks for architecture {architecture!r}; use mlp300 or face_conv")
+
+
+def decoder_network(architecture: str, in_dim: int, out_dim: int, image_shape) -> nn.Module:
+    """p(x|z, h_y) of Table VI."""
+    if architecture == "mlp300":
+        return mlp([in_dim, 300, 300, out_dim], nn.ReLU)
+    side = image_shape[-1]
+    return OnImages(face_decoder(in_dim, out_dim // (side * side), side), (in_dim,))
+
+
+def build_m2(
+    model: str, hparams: dict, data, labels: LabelSpace, latent_dim: int, beta_y: float, temperature: float
+) -> M2:
+    """M2 for ``model`` ∈ VAE, VampPriorVAE, CSRAE, MixtureCSRAE; ``hparams`` adds α to the model's own."""
+    if model not in Z_REGULARISERS:
+        raise ValueError(f"unknown semi-supervised model {model!r}; choose one of {sorted(Z_REGULARISERS)}")
+    if set(hparams) != set(SSL_HYPERPARAMETERS[model]):
+        raise ValueError(f"semi-supervised {model} takes {sorted(SSL_HYPERPARAMETERS[model])}, got {sorted(hparams)}")
+    likelihood = make_likelihood(data.likelihood)
+    h_x, h_x_dim = feature_network(data.architecture, data.data_dim, data.image_shape)
+    out_dim = likelihood.params_per_dim * data.data_dim
+    decoder = decoder_network(data.architecture, latent_dim + LABEL_EMBEDDING, out_dim, data.image_shape)
+    m2 = M2(
+        model, h_x, h_x_dim, decoder, likelihood, labels, latent_dim,
+        float(hparams[WEIGHT_NAME[model]]), float(hparams["alpha"]), beta_y, temperature,
+    )  # fmt: skip
+    m2.prior = build_prior(
+        model, hparams, m2.marginal_posterior, data.data_dim, latent_dim, bounded=data.likelihood != "gaussian"
+    )
+    return m2
+
+
+def build_supervised(model: str, data, labels: LabelSpace, weights_path=None) -> SupervisedClassifier:
+    """The supervised rows of Table III: ``CNN`` (h_x and q(y|x) of Table VI) or torchvision's ``ResNet18``.
+
+    ResNet18 starts from random weights, or from a torchvision state dict at
+    ``weights_path`` (its ``fc`` layer is replaced for the labels).
+    """
+    if model == "CNN":
+        h_x, h_x_dim = feature_network(data.architecture, data.data_dim, data.image_shape)
+        return SupervisedClassifier(nn.Sequential(h_x, mlp([h_x_dim, 300, labels.size], nn.ReLU)), labels)
+    if model != "ResNet18":
+        raise ValueError(f"unknown supervised model {model!r}; choose one of {SUPERVISED_MODELS}")
+    if data.image_shape is None or data.image_shape[0] != 3:
+        raise ValueError(f"ResNet18 needs RGB images; {data.name} has shape {data.image_shape}")
+    from torchvision.models import resnet18
+
+    net = resnet18(weights=None)
+    if weights_path:
+        state = torch.load(weights_path, map_location="cpu", weights_only=True)
+        state = {k: v for k, v in state.items() if not k.startswith("fc.")}
+        missing = set(net.load_state_dict(state, strict=False).missing_keys) - {"fc.weight", "fc.bias"}
+        if missing:
+            raise ValueError(f"{weights_path} is not a torchvision ResNet18 state dict: it lacks {sorted(missing)}")
+    net.fc = nn.Linear(net.fc.in_features, labels.size)
+    return SupervisedClassifier(OnImages(net, tuple(data.image_shape)), labels)

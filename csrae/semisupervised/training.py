@@ -1,0 +1,209 @@
+"""Training and evaluating semi-supervised and supervised classifiers, resumably.
+
+Each step draws an unlabelled batch and a labelled batch (label-balanced for
+multi-label data) and minimises J (eq. 27).  With ``pretrain_epochs`` the
+first epochs are the unsupervised phase of Appendix B.2: every training
+point unlabelled, no classification term; the semi-supervised phase goes on
+from those weights.  The best epoch is the one with the lowest validation
+error (100 − mean F1 for action units); checkpoints, generators and
+early stopping are :class:`csrae.trainer.RunState`'s.
+"""
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from csrae.data.dataset import atomic_write_text
+from csrae.metrics.classification import error_rate, f1_scores
+from csrae.run import default_device, save_model
+from csrae.semisupervised.data import LabelledSplit, epoch_batches, labelled_batches
+from csrae.semisupervised.models import (
+    SUPERVISED_MODELS,
+    LabelSpace,
+    Noise,
+    SemiSupervisedTerms,
+    build_m2,
+    build_supervised,
+    ssl_setting_id,
+)
+from csrae.semisupervised.selection import labels_id
+from csrae.trainer import RunState, TrainConfig, check_finite, cpu_copy
+
+
+@dataclass
+class SemiSupervisedConfig(TrainConfig):
+    """:class:`TrainConfig` plus the unsupervised phase, the weight β_y of the y-term and the relaxation's τ."""
+
+    pretrain_epochs: int = 0
+    beta_y: float = 1.0
+    temperature: float = 0.67
+    eval_batch_size: int = 500
+
+    def __post_init__(self):
+        super().__post_init__()
+        if not 0 <= self.pretrain_epochs < self.epochs:
+            raise ValueError(f"pretrain_epochs must be in [0, epochs), got {self.pretrain_epochs} of {self.epochs}")
+
+
+@dataclass
+class SemiSupervisedSpec:
+    """A semi-supervised (or supervised) run: labels = count n (digits) or fraction p (faces); fold for faces."""
+
+    dataset: str
+    model: str
+    hparams: dict
+    latent_dim: int
+    labels: float
+    fold: int = 0
+    train: SemiSupervisedConfig = field(default_factory=SemiSupervisedConfig)
+    weights_path: str | None = None  # ResNet18's optional starting weights
+
+    def build(self, split: LabelledSplit) -> nn.Module:
+        torch.manual_seed(self.train.seed)
+        if self.model in SUPERVISED_MODELS:
+            return build_supervised(self.model, split.data, split.labels, self.weights_path)
+        t = self.train
+        return build_m2(self.model, self.hparams, split.data, split.labels, self.latent_dim, t.beta_y, t.temperature)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def classification_metrics(labels: LabelSpace, y_true: np.ndarray, logits: torch.Tensor, names=()) -> dict:
+    """``error`` (classes) or mean ``f1`` and ``f1_<name>`` per output (multi-label), in %."""
+    predicted = labels.predict(logits).numpy()
+    if not labels.multi_label:
+        return {"error": error_rate(y_true, predicted)}
+    scores = f1_scores(y_true, predicted)
+    names = names or [str(i) for i in range(len(scores))]
+    return {"f1": float(scores.mean())} | {f"f1_{name}": float(s) for name, s in zip(names, scores)}
+
+
+def validation_error(metrics: dict) -> float:
+    """The selection criterion: classification error, or 100 − mean F1."""
+    return metrics["error"] if "error" in metrics else 100.0 - metrics["f1"]
+
+
+class SemiSupervisedTrainer:
+    """Adam (β = (0.9, 0.999), ε = 1e-8) on J with warm-up, look-ahead on validation error and checkpoints."""
+
+    def __init__(self, model: nn.Module, split: LabelledSplit, config, state_dir, device="cpu", log=print):
+        self.device = torch.device(device)
+        self.model, self.split, self.config = model.to(self.device), split, config
+        settle = max(config.warmup, config.pretrain_epochs)
+        self.run = RunState(config, state_dir, log, monitor="val_error", settle=settle)
+        self.optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, betas=(0.9, 0.999), eps=1e-8)
+        self.supervised = model.__class__.__name__ == "SupervisedClassifier"
+
+    def _batches(self) -> list[tuple[np.ndarray | None, np.ndarray | None]]:
+        generator, size, split = self.run.data_generator, self.config.batch_size, self.split
+        if self.run.epoch < self.config.pretrain_epochs and not self.supervised:  # unsupervised phase
+            return [(None, batch) for batch in epoch_batches(np.arange(split.size("train")), size, generator)]
+        unlabelled = [] if self.supervised else epoch_batches(split.unlabelled, size, generator)
+        steps = len(unlabelled) or math.ceil(len(split.labelled) / size)
+        labelled = list(labelled_batches(split, steps, size, generator))
+        return list(zip(labelled, unlabelled or [None] * steps))
+
+    def _inputs(self, indices):
+        if indices is None:
+            return None
+        return self.split.inputs.augmented(indices, self.run.data_generator).to(self.device, non_blocking=True)
+
+    def train_epoch(self, weight: float) -> dict:
+        self.model.train()
+        noise = Noise(self.run.noise_generator, self.device)
+        steps = []
+        for labelled, unlabelled in self._batches():
+            x_l, x_u = self._inputs(labelled), self._inputs(unlabelled)
+            y_l = None if labelled is None else torch.from_numpy(self.split.y["train"][labelled]).to(self.device)
+            terms = self.model.loss(x_l, y_l, x_u, weight, noise)
+            self.optimizer.zero_grad(set_to_none=True)
+            terms.loss.backward()
+            self.optimizer.step()
+            steps.append(terms.stacked().detach())
+        step_terms = torch.stack(steps).cpu()
+        check_finite(step_terms, self.run.epoch, weight, SemiSupervisedTerms.NAMES)
+        return {f"train_{name}": float(v) for name, v in zip(SemiSupervisedTerms.NAMES, step_terms.mean(0))}
+
+    @torch.no_grad()
+    def evaluate(self, split_name: str) -> dict:
+        """Loss J (all points labelled) and classification metrics on ``val`` or ``test``."""
+        self.model.eval()
+        n, size = self.split.size(split_name), self.config.eval_batch_size
+        logits, losses = [], []
+        noise = Noise(self.run.noise_generator, self.device)
+        for start in range(0, n, size):
+            rows = np.arange(start, min(n, start + size))
+            x = self.split.inputs.evaluation(split_name, rows).to(self.device)
+            y = torch.from_numpy(self.split.y[split_name][rows]).to(self.device)
+            logits.append(self.model.classify(x).cpu())
+            losses.append(self.model.loss(x, y, None, noise=noise).loss.item() * len(rows))
+        logits = torch.cat(logits)
+        metrics = classification_metrics(self.split.labels, self.split.y[split_name], logits, self.split.label_names)
+        return {"loss": sum(losses) / n} | metrics
+
+    def fit(self) -> dict:
+        """Train until the epoch budget or the look-ahead runs out; return the best epoch's row."""
+        restored = self.run.load()
+        if restored:
+            self.model.load_state_dict(restored[0])
+            self.optimizer.load_state_dict(restored[1])
+        progress = tqdm(total=self.config.epochs, initial=self.run.epoch, desc="train", mininterval=2.0)
+        while not self.run.finished:
+            weight = self.run.weight(self.model.weight)
+            row = {"epoch": self.run.epoch, "weight": weight} | self.train_epoch(weight)
+            val = self.evaluate("val")
+            row |= {f"val_{k}": v for k, v in val.items()} | {"val_error": validation_error(val)}
+            self.run.end_epoch(row, lambda: cpu_copy(self.model.state_dict()))
+            self.run.save(self.model.state_dict(), self.optimizer.state_dict())
+            progress.update(1)
+            progress.set_postfix(val_error=f"{row['val_error']:.2f}", best_epoch=self.run.best["epoch"])
+        progress.close()
+        self.model.load_state_dict(self.run.best["state"])
+        return self.run.history[self.run.best["epoch"]]
+
+
+def train_semisupervised(
+    spec: SemiSupervisedSpec, split: LabelledSplit, out_dir, state_dir, device=None, log=print
+) -> dict:
+    """Train ``spec`` (resuming from ``state_dir``), then write ``model.pt``, ``history.csv`` and
+    ``metrics.json`` (validation and test classification metrics of the best epoch) to ``out_dir``."""
+    device = torch.device(device) if device else default_device()
+    model = spec.build(split)
+    log(
+        f"training {spec.model} {spec.hparams} on {spec.dataset}, labels {spec.labels:g}, fold {spec.fold}, "
+        f"seed {spec.train.seed}: {len(split.labelled)} labelled, {len(split.unlabelled)} unlabelled, on {device}"
+    )
+    trainer = SemiSupervisedTrainer(model, split, spec.train, state_dir, device, log)
+    best = trainer.fit()
+    out_dir = Path(out_dir)
+    trainer.run.write_history(out_dir / "history.csv")
+    save_model(model, spec, out_dir / "model.pt")
+    val, test = trainer.evaluate("val"), trainer.evaluate("test")
+    record = (
+        {
+            "dataset": spec.dataset,
+            "model": spec.model,
+            "labels": spec.labels,
+            "fold": spec.fold,
+            "seed": spec.train.seed,
+            "hp": ssl_setting_id(spec.model, spec.latent_dim, spec.hparams),
+            "labels_id": labels_id(spec.labels, split.labels.multi_label, spec.model in SUPERVISED_MODELS),
+            "n_labelled": len(split.labelled),
+            "best_epoch": best["epoch"],
+            "epochs_run": trainer.run.epoch,
+        }
+        | spec.hparams
+        | {f"val_{k}": v for k, v in val.items()}
+        | {f"test_{k}": v for k, v in test.items()}
+    )
+    record["val_error"] = validation_error(val)
+    atomic_write_text(out_dir / "metrics.json", json.dumps(record, indent=2))
+    log(f"seed {spec.train.seed}: best epoch {best['epoch']}, val {validation_error(val):.2f}, test {test}")
+    return record

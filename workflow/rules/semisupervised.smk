@@ -1,0 +1,102 @@
+# The semi-supervised study (Sec. 4.5): M2 with each model's regulariser on z,
+# swept over its grid and α, per label budget, fold (faces) and seed; the
+# supervised CNN and ResNet18 on every label of the face datasets.
+
+
+rule train_semisupervised:
+    input:
+        data=ssl_prepared,
+    output:
+        model=expand(f"{SSL_RUN}/model.pt", seed=config["seeds"], allow_missing=True),
+        history=expand(
+            f"{SSL_RUN}/history.csv", seed=config["seeds"], allow_missing=True
+        ),
+        metrics=expand(
+            f"{SSL_RUN}/metrics.json", seed=config["seeds"], allow_missing=True
+        ),
+    log:
+        "results/logs/semisupervised/{dataset}/{model}/{labels}/{hp}/fold{fold}.log",
+    benchmark:
+        "results/benchmarks/semisupervised/{dataset}/{model}/{labels}/{hp}/fold{fold}.tsv"
+    wildcard_constraints:
+        model="|".join(SSL_HYPERPARAMETERS),
+        labels=r"all|n=\d+|p=[0-9.]+",
+        fold=r"\d+",
+    conda:
+        "../../envs/csrae.yaml"
+    threads: 1
+    resources:
+        gpu=config["resources"]["gpus_per_job"],
+        mem_mb=8000,
+        runtime=lambda wildcards, attempt: RUN_MINUTES * attempt,
+    params:
+        seeds=config["seeds"],
+        state_dirs=lambda wildcards: expand(
+            "results/state/semisupervised/{dataset}/{model}/{labels}/{hp}/fold{fold}/seed{seed}",
+            seed=config["seeds"],
+            **wildcards,
+        ),
+        training=lambda wildcards: ssl_training(wildcards.dataset),
+        resnet18_weights=SSL.get("resnet18_weights"),
+    script:
+        "../scripts/train_semisupervised.py"
+
+
+rule select_semisupervised:
+    input:
+        lambda wildcards: ssl_run_paths("metrics.json", wildcards.dataset),
+    output:
+        sweep=report(
+            "results/semisupervised/selection/{dataset}_sweep.csv",
+            caption="../report/ssl_sweep.rst",
+            category="Semi-supervised",
+            labels={"table": "sweep", "dataset": "{dataset}"},
+        ),
+        selected="results/semisupervised/selection/{dataset}.json",
+    log:
+        "results/logs/semisupervised/select/{dataset}.log",
+    conda:
+        "../../envs/csrae.yaml"
+    script:
+        "../scripts/select_semisupervised.py"
+
+
+rule table3:
+    input:
+        expand("results/semisupervised/selection/{dataset}.json", dataset=SSL_DATASETS),
+    output:
+        csv=report(
+            "results/table3.csv",
+            caption="../report/table3.rst",
+            category="Tables",
+            labels={"table": "Table III (semi-supervised)"},
+        ),
+        md="results/table3.md",
+    log:
+        "results/logs/table3.log",
+    conda:
+        "../../envs/csrae.yaml"
+    script:
+        "../scripts/table3.py"
+
+
+rule au_table:
+    input:
+        lambda wildcards: "results/semisupervised/selection/{}.json".format(
+            {table: d for d, table in AU_TABLE.items()}[wildcards.au_table]
+        ),
+    output:
+        report(
+            "results/{au_table}.csv",
+            caption="../report/au_table.rst",
+            category="Tables",
+            labels={"table": "{au_table} (F1 per action unit)"},
+        ),
+    log:
+        "results/logs/{au_table}.log",
+    wildcard_constraints:
+        au_table="table7|table8",
+    conda:
+        "../../envs/csrae.yaml"
+    script:
+        "../scripts/au_table.py"

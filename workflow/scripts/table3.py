@@ -1,0 +1,16 @@
+"""Table III: semi-supervised test error (digits) and mean F1 (faces, with the supervised rows)."""
+
+import json
+import sys
+from pathlib import Path
+
+from csrae.data.dataset import atomic_write_text
+from csrae.semisupervised.selection import table3, table3_markdown
+
+sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
+selections = [runs for path in snakemake.input for runs in json.loads(Path(path).read_text())["selected"]]
+table = table3(selections)
+atomic_write_text(Path(snakemake.output.csv), table.to_csv(index=False))
+markdown = table3_markdown(table)
+atomic_write_text(Path(snakemake.output.md), markdown)
+print(markdown)
