@@ -211,18 +211,27 @@ class Trainer:
 
     def fit(self) -> dict:
         """Train until the epoch budget or the look-ahead runs out; return the best epoch's row."""
-        restored = self.run.load()
-        if restored:
-            self.model.load_state_dict(restored[0])
-            self.optimizer.load_state_dict(restored[1])
-        progress = tqdm(total=self.config.epochs, initial=self.run.epoch, desc="train", mininterval=2.0)
-        while not self.run.finished:
-            weight = self.run.weight(self.model.weight)
-            row = {"epoch": self.run.epoch, "weight": weight} | self.train_epoch(weight) | self.validate()
-            self.run.end_epoch(row, lambda: cpu_copy(self.model.state_dict()))
-            self.run.save(self.model.state_dict(), self.optimizer.state_dict())
-            progress.update(1)
-            progress.set_postfix(val_loss=f"{row['val_loss']:.3f}", best_epoch=self.run.best["epoch"])
-        progress.close()
-        self.model.load_state_dict(self.run.best["state"])
-        return self.run.history[self.run.best["epoch"]]
+        return fit(self.model, self.optimizer, self.run, self.train_epoch, self.validate)
+
+
+def fit(model, optimizer, run: RunState, train_epoch: Callable[[float], dict], validate: Callable[[], dict]) -> dict:
+    """The epoch loop of a single model: resume, train and validate each epoch, checkpoint, keep the best.
+
+    ``train_epoch(weight)`` and ``validate()`` return the epoch's metrics;
+    the model ends with the best epoch's weights, whose row is returned.
+    """
+    restored = run.load()
+    if restored:
+        model.load_state_dict(restored[0])
+        optimizer.load_state_dict(restored[1])
+    progress = tqdm(total=run.config.epochs, initial=run.epoch, desc="train", mininterval=2.0)
+    while not run.finished:
+        weight = run.weight(model.weight)
+        row = {"epoch": run.epoch, "weight": weight} | train_epoch(weight) | validate()
+        run.end_epoch(row, lambda: cpu_copy(model.state_dict()))
+        run.save(model.state_dict(), optimizer.state_dict())
+        progress.update(1)
+        progress.set_postfix({run.monitor: f"{row[run.monitor]:.3f}", "best_epoch": run.best["epoch"]})
+    progress.close()
+    model.load_state_dict(run.best["state"])
+    return run.history[run.best["epoch"]]

@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-from tqdm import tqdm
 
 from csrae.data.dataset import atomic_write_text
 from csrae.metrics.classification import error_rate, f1_scores
@@ -33,7 +32,7 @@ from csrae.semisupervised.models import (
     ssl_setting_id,
 )
 from csrae.semisupervised.selection import labels_id
-from csrae.trainer import RunState, TrainConfig, check_finite, cpu_copy
+from csrae.trainer import RunState, TrainConfig, check_finite, fit
 
 
 @dataclass
@@ -148,25 +147,13 @@ class SemiSupervisedTrainer:
         metrics = classification_metrics(self.split.labels, self.split.y[split_name], logits, self.split.label_names)
         return {"loss": sum(losses) / n} | metrics
 
+    def validate(self) -> dict:
+        val = self.evaluate("val")
+        return {f"val_{k}": v for k, v in val.items()} | {"val_error": validation_error(val)}
+
     def fit(self) -> dict:
         """Train until the epoch budget or the look-ahead runs out; return the best epoch's row."""
-        restored = self.run.load()
-        if restored:
-            self.model.load_state_dict(restored[0])
-            self.optimizer.load_state_dict(restored[1])
-        progress = tqdm(total=self.config.epochs, initial=self.run.epoch, desc="train", mininterval=2.0)
-        while not self.run.finished:
-            weight = self.run.weight(self.model.weight)
-            row = {"epoch": self.run.epoch, "weight": weight} | self.train_epoch(weight)
-            val = self.evaluate("val")
-            row |= {f"val_{k}": v for k, v in val.items()} | {"val_error": validation_error(val)}
-            self.run.end_epoch(row, lambda: cpu_copy(self.model.state_dict()))
-            self.run.save(self.model.state_dict(), self.optimizer.state_dict())
-            progress.update(1)
-            progress.set_postfix(val_error=f"{row['val_error']:.2f}", best_epoch=self.run.best["epoch"])
-        progress.close()
-        self.model.load_state_dict(self.run.best["state"])
-        return self.run.history[self.run.best["epoch"]]
+        return fit(self.model, self.optimizer, self.run, self.train_epoch, self.validate)
 
 
 def train_semisupervised(
