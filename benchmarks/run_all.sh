@@ -6,4 +6,5 @@ cd "$(dirname "$0")"
 python train_throughput.py
 python packed.py
 python evaluation.py
+python semisupervised.py
 python dry_run.py

@@ -5,9 +5,13 @@ import json
 from pathlib import Path
 
 from csrae.data import DATASETS, Dataset, download_dataset
+from csrae.data.faces import ACTION_UNITS, read_index
 from csrae.evaluation import EvalConfig
 from csrae.models import MODELS, parse_value
 from csrae.run import RunSpec, train_run
+from csrae.semisupervised.data import class_split, face_split
+from csrae.semisupervised.models import SSL_HYPERPARAMETERS
+from csrae.semisupervised.training import SemiSupervisedConfig, SemiSupervisedSpec, train_semisupervised
 from csrae.steps import evaluate_run, fit_feature_net, prepare
 from csrae.trainer import TrainConfig
 
@@ -61,6 +65,24 @@ def main(argv=None) -> None:
     e.add_argument("--fid-samples", type=int, default=EvalConfig.fid_samples)
     e.add_argument("--inception", choices=("auto", "yes", "no"), default="auto")
 
+    s = sub.add_parser(
+        "train-semisupervised", help="train one semi-supervised (or supervised) classifier; rerun to resume"
+    )
+    s.add_argument("--data", required=True, type=Path, help="prepared digit dataset, or a face dataset's root")
+    s.add_argument("--faces", choices=sorted(ACTION_UNITS), help="--data is this face dataset in csrae's layout")
+    s.add_argument("--model", required=True, choices=sorted(SSL_HYPERPARAMETERS))
+    s.add_argument("--hp", action="append", type=parse_hparam, default=[], help="e.g. --hp lambda=1 --hp alpha=20")
+    s.add_argument("--labels", required=True, type=float, help="labelled count (digits) or fraction (faces)")
+    s.add_argument("--fold", type=int, default=0, help="test fold of the faces' subject-independent split (0-2)")
+    s.add_argument("--latent-dim", type=int, default=40)
+    ssl_defaults = SemiSupervisedConfig()
+    for name in ("epochs", "warmup", "patience", "batch_size", "seed", "pretrain_epochs"):
+        s.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(ssl_defaults, name))
+    s.add_argument("--lr", type=float, default=ssl_defaults.lr)
+    s.add_argument("--resnet18-weights", type=Path, help="torchvision ResNet18 state dict to start from")
+    s.add_argument("--out", required=True, type=Path, help="run directory (model.pt, history.csv, metrics.json)")
+    s.add_argument("--state-dir", type=Path, help="where the resumable checkpoint lives (default: OUT/state)")
+
     f = sub.add_parser("feature-net", help="train the domain classifier used for FID")
     f.add_argument("--data", required=True, type=Path)
     f.add_argument("--out", required=True, type=Path)
@@ -88,6 +110,20 @@ def main(argv=None) -> None:
             args.feature_net,
             args.inception,
         )
+        print(json.dumps(record, indent=2))
+    elif args.command == "train-semisupervised":
+        names = ("epochs", "warmup", "patience", "batch_size", "lr", "seed", "pretrain_epochs")
+        config = SemiSupervisedConfig(**{name: getattr(args, name) for name in names})
+        if args.faces:
+            split = face_split(read_index(args.faces, args.data), args.fold, args.labels, args.seed)
+        else:
+            split = class_split(Dataset.load(args.data), int(args.labels), args.seed)
+        weights = str(args.resnet18_weights) if args.resnet18_weights else None
+        spec = SemiSupervisedSpec(
+            args.faces or split.data.name, args.model, dict(args.hp), args.latent_dim, args.labels, args.fold,
+            config, weights,
+        )  # fmt: skip
+        record = train_semisupervised(spec, split, args.out, args.state_dir or args.out / "state")
         print(json.dumps(record, indent=2))
     elif args.command == "feature-net":
         print(f"test accuracy {fit_feature_net(args.data, args.out, args.epochs):.4f}")

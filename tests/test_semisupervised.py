@@ -230,3 +230,24 @@ def test_epoch_batches_cover_every_point_and_never_leave_one_alone():
     batches = epoch_batches(indices, 10, torch.Generator().manual_seed(0))
     assert [len(b) for b in batches] == [10, 11]
     assert sorted(np.concatenate(batches).tolist()) == indices.tolist()
+
+
+def test_command_line_trains_on_faces_and_a_rerun_resumes(tmp_path, capsys):
+    from csrae.cli import main
+    from tests.fixtures import write_faces
+
+    write_faces(tmp_path / "disfa", "disfa", subjects=3, frames=6)
+    command = [
+        "train-semisupervised", "--data", str(tmp_path / "disfa"), "--faces", "disfa", "--model", "MixtureCSRAE",
+        "--hp", "lambda=1", "--hp", "K=3", "--hp", "prior=vamp", "--hp", "alpha=10", "--labels", "0.5",
+        "--fold", "1", "--latent-dim", "8", "--epochs", "2", "--pretrain-epochs", "1", "--batch-size", "6",
+        "--out", str(tmp_path / "run"),
+    ]  # fmt: skip
+    main(command)
+    first = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert (first["fold"], first["n_labelled"], first["labels_id"]) == (1, 6, "p=0.5")  # half of 11, rounded
+    assert {f"test_f1_AU{au}" for au in (1, 2, 4, 6, 9, 12, 25, 26)} <= set(first)
+    capsys.readouterr()
+    main(command)
+    assert "resumed from" in capsys.readouterr().out
+    assert json.loads((tmp_path / "run" / "metrics.json").read_text()) == first

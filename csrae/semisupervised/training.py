@@ -27,6 +27,7 @@ from csrae.semisupervised.models import (
     LabelSpace,
     Noise,
     SemiSupervisedTerms,
+    SupervisedClassifier,
     build_m2,
     build_supervised,
     ssl_setting_id,
@@ -98,7 +99,7 @@ class SemiSupervisedTrainer:
         settle = max(config.warmup, config.pretrain_epochs)
         self.run = RunState(config, state_dir, log, monitor="val_error", settle=settle)
         self.optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, betas=(0.9, 0.999), eps=1e-8)
-        self.supervised = model.__class__.__name__ == "SupervisedClassifier"
+        self.supervised = isinstance(model, SupervisedClassifier)
 
     def _batches(self) -> list[tuple[np.ndarray | None, np.ndarray | None]]:
         generator, size, split = self.run.data_generator, self.config.batch_size, self.split
