@@ -12,7 +12,13 @@ import torch
 from csrae.data import Dataset
 from csrae.gaussian import sample_normal
 from csrae.metrics.features import FeatureNet, inception_features
-from csrae.metrics.frechet import ReferenceStatistics, extractor_key, frechet_distance, gaussian_statistics
+from csrae.metrics.frechet import (
+    ReferenceStatistics,
+    extractor_key,
+    fid_from_features,
+    frechet_distance,
+    gaussian_statistics,
+)
 from csrae.metrics.knn import knn_errors
 from csrae.models import Autoencoder
 
@@ -84,7 +90,7 @@ def evaluate(
         metrics["fid"] = frechet_distance(*gaussian_statistics(feature_net.features(torch.from_numpy(samples))), *stats)
         metrics["fid_features"] = "domain classifier (penultimate layer)"
     else:
-        metrics["fid"] = frechet_distance(*gaussian_statistics(samples), *gaussian_statistics(reference))
+        metrics["fid"] = fid_from_features(samples, reference)
         metrics["fid_features"] = "raw data"
     metrics["fid_samples"] = n_fid
     if inception is not None and data.is_image:

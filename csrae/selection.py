@@ -84,6 +84,11 @@ def results_table(selections: list[dict], metrics: list[str], labels: list[str])
     return pd.DataFrame(rows)
 
 
+def mean_se_cell(mean: float, se: float, digits: int = 2) -> str:
+    """``mean ± se`` (just the mean where the standard error is undefined: one seed)."""
+    return f"{mean:.{digits}f}" + ("" if np.isnan(se) else f" ± {se:.{digits}f}")
+
+
 def to_markdown(table: pd.DataFrame, metrics: list[str], digits: int = 2) -> str:
     """Render ``mean ± se`` cells as a Markdown table."""
     header_extra = [
@@ -96,7 +101,7 @@ def to_markdown(table: pd.DataFrame, metrics: list[str], digits: int = 2) -> str
         for column in columns:
             if column in metrics:
                 mean, se = row[f"{column}_mean"], row[f"{column}_se"]
-                cells.append(f"{mean:.{digits}f}" + ("" if np.isnan(se) else f" ± {se:.{digits}f}"))
+                cells.append(mean_se_cell(mean, se, digits))
             else:
                 cells.append(str(row[column]))
         lines.append("| " + " | ".join(cells) + " |")

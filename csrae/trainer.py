@@ -99,12 +99,9 @@ class RunState:
 
     def batches(self, data: Dataset, device: torch.device) -> Iterator[Tensor]:
         """This epoch's training batches: a fresh shuffle, binarised dynamically where the data say so."""
-        x_train = torch.from_numpy(data.x["train"])
-        order = torch.randperm(len(x_train), generator=self.data_generator)
+        order = torch.randperm(len(data.x["train"]), generator=self.data_generator).numpy()
         for start in range(0, len(order), self.config.batch_size):
-            x = x_train[order[start : start + self.config.batch_size]]
-            if data.binarize:
-                x = torch.bernoulli(x, generator=self.data_generator)
+            x = data.training_batch(order[start : start + self.config.batch_size], self.data_generator)
             yield x.to(device, non_blocking=True)
 
     def noise(self, draws: int, n: int, dim: int, device: torch.device) -> Tensor:

@@ -44,6 +44,11 @@ class Dataset:
         generator = torch.Generator().manual_seed(EVAL_BINARIZATION_SEED + SPLITS.index(split))
         return torch.bernoulli(x, generator=generator)
 
+    def training_batch(self, indices, generator: torch.Generator) -> torch.Tensor:
+        """Training points ``indices``, binarised afresh (with ``generator``) where the data say so."""
+        x = torch.from_numpy(self.x["train"][np.asarray(indices)])
+        return torch.bernoulli(x, generator=generator) if self.binarize else x
+
     def labels(self, split: str) -> np.ndarray:
         return self.y[split]
 

@@ -27,8 +27,7 @@ class ArrayInputs:
         self.eval_x = {split: data.inputs(split) for split in ("val", "test")}
 
     def augmented(self, indices, generator: torch.Generator) -> Tensor:
-        x = torch.from_numpy(self.data.x["train"][np.asarray(indices)])
-        return torch.bernoulli(x, generator=generator) if self.data.binarize else x
+        return self.data.training_batch(indices, generator)
 
     def evaluation(self, split: str, indices) -> Tensor:
         return self.eval_x[split][torch.as_tensor(np.asarray(indices))]

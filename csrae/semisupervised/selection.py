@@ -11,7 +11,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from csrae.selection import mean_and_standard_error
+from csrae.selection import mean_and_standard_error, mean_se_cell
 
 GROUP = ["dataset", "model", "labels"]
 PART = {"disfa": "b", "fera2015": "c"}  # Table III(a) holds the digit datasets
@@ -107,11 +107,7 @@ def table3_markdown(table: pd.DataFrame) -> str:
         out += [f"({part}) {dataset}: {title}", "", "| model | " + " | ".join(budgets) + " |"]
         out.append("|---|" + "---|" * len(budgets))
         for model, model_rows in rows.groupby("model", sort=False):
-            cells = {r["labels"]: _cell(r["test_mean"], r["test_se"]) for _, r in model_rows.iterrows()}
+            cells = {r["labels"]: mean_se_cell(r["test_mean"], r["test_se"]) for _, r in model_rows.iterrows()}
             out.append(f"| {model} | " + " | ".join(cells.get(b, "") for b in budgets) + " |")
         out.append("")
     return "\n".join(out)
-
-
-def _cell(mean: float, se: float) -> str:
-    return f"{mean:.2f}" + ("" if np.isnan(se) else f" ± {se:.2f}")
