@@ -1,19 +1,28 @@
-"""csrae: the Cauchy-Schwarz regularised autoencoder (Tran, Pantic, Deisenroth) in PyTorch."""
+"""csrae: the Cauchy-Schwarz regularised autoencoder (Tran, Pantic, Deisenroth) in PyTorch.
 
-from csrae.divergence import cauchy_schwarz, kl_normal, kl_standard_normal
-from csrae.models import CSRAE, MODELS, BetaVAE, MixtureCSRAE, build_model
-from csrae.priors import MixturePrior, StandardNormal
+The names below load on first use, so that a module which needs no torch
+(:mod:`csrae.naming`, :mod:`csrae.selection`) imports without it.
+"""
 
-__all__ = [
-    "CSRAE",
-    "MODELS",
-    "BetaVAE",
-    "MixtureCSRAE",
-    "MixturePrior",
-    "StandardNormal",
-    "build_model",
-    "cauchy_schwarz",
-    "kl_normal",
-    "kl_standard_normal",
-]
+import importlib
+
+_EXPORTS = {
+    "cauchy_schwarz": "csrae.divergence",
+    "kl_normal": "csrae.divergence",
+    "kl_standard_normal": "csrae.divergence",
+    "CSRAE": "csrae.models",
+    "MODELS": "csrae.models",
+    "BetaVAE": "csrae.models",
+    "MixtureCSRAE": "csrae.models",
+    "build_model": "csrae.models",
+    "MixturePrior": "csrae.priors",
+    "StandardNormal": "csrae.priors",
+}
+__all__ = sorted(_EXPORTS)
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'csrae' has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)

@@ -7,10 +7,10 @@ from pathlib import Path
 from csrae.data import DATASETS, Dataset, download_dataset
 from csrae.data.faces import ACTION_UNITS, read_index
 from csrae.evaluation import EvalConfig
-from csrae.models import MODELS, parse_value
+from csrae.models import MODELS
+from csrae.naming import SSL_HYPERPARAMETERS, parse_value
 from csrae.run import RunSpec, train_run
 from csrae.semisupervised.data import class_split, face_split
-from csrae.semisupervised.models import SSL_HYPERPARAMETERS
 from csrae.semisupervised.training import SemiSupervisedConfig, SemiSupervisedSpec, train_semisupervised
 from csrae.steps import evaluate_run, fit_feature_net, prepare
 from csrae.trainer import TrainConfig

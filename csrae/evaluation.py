@@ -34,6 +34,11 @@ class EvalConfig:
     seed: int = 0
 
 
+def domain_fid_label(trained_on: str | None = None) -> str:
+    """How a domain FID names its extractor: the classifier's dataset when it is not the evaluated one."""
+    return "domain classifier" + (f" of {trained_on}" if trained_on else "") + " (penultimate layer)"
+
+
 def loss_terms(model: Autoencoder, x: torch.Tensor, repeats: int) -> dict[str, float]:
     """Mean RE = −E_q[log p(x|z)] and regulariser, with their sum (the selection criterion)."""
     terms = [model.loss(x) for _ in range(repeats)]
@@ -54,11 +59,14 @@ def evaluate(
     feature_net: FeatureNet | None = None,
     inception: torch.nn.Module | None = None,
     references: ReferenceStatistics | None = None,
+    feature_net_label: str | None = None,
 ) -> tuple[dict, dict[str, np.ndarray]]:
     """All metrics of one model, computed on the model's device.
 
-    FID features come from ``feature_net`` (domain classifier, on the CPU) or
-    are the raw data; ``references`` caches the test set's feature statistics.
+    FID features come from ``feature_net`` (domain classifier, on the CPU;
+    ``feature_net_label`` names the dataset it was trained on where that is
+    another one) or are the raw data; ``references`` caches the test set's
+    feature statistics.
     """
     device = next(model.parameters()).device
     torch.manual_seed(config.seed)
@@ -88,7 +96,7 @@ def evaluate(
             f"domain_{extractor_key(feature_net, n_fid)}", lambda: feature_net.features(torch.from_numpy(reference))
         )
         metrics["fid"] = frechet_distance(*gaussian_statistics(feature_net.features(torch.from_numpy(samples))), *stats)
-        metrics["fid_features"] = "domain classifier (penultimate layer)"
+        metrics["fid_features"] = domain_fid_label(feature_net_label)
     else:
         metrics["fid"] = fid_from_features(samples, reference)
         metrics["fid_features"] = "raw data"

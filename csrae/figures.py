@@ -9,8 +9,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from scipy.stats import norm  # noqa: E402
 
-from csrae.data.dataset import atomic_write  # noqa: E402
 from csrae.data.toy import GMM1D_MEANS  # noqa: E402
+from csrae.io import atomic_write  # noqa: E402
 
 
 def save(fig, path: str | Path) -> None:

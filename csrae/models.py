@@ -10,7 +10,6 @@ ramped up by the trainer's warm-up.
 """
 
 import math
-import re
 from dataclasses import dataclass
 
 import torch
@@ -19,6 +18,7 @@ from torch import Tensor, nn
 from csrae.divergence import cauchy_schwarz, kl_standard_normal
 from csrae.gaussian import log_normal, sample_normal
 from csrae.likelihoods import Likelihood, make_likelihood
+from csrae.naming import HYPERPARAMETERS, MIXTURE_PRIORS, WEIGHT_NAME
 from csrae.networks import ARCHITECTURES
 from csrae.priors import MixturePrior, Prior, StandardNormal, VampPrior
 
@@ -208,19 +208,6 @@ MODELS = {
     "MixtureCSRAE": MixtureCSRAE,
 }
 
-# The hyperparameters each model takes, and the one that weights its regulariser.
-HYPERPARAMETERS = {
-    "VAE": ("beta",),
-    "IWAE": ("beta", "n_iw"),
-    "VampPriorVAE": ("beta", "K"),
-    "CSRAE": ("lambda",),
-    "MixtureCSRAE": ("lambda", "K", "prior"),
-}
-WEIGHT_NAME = {model: names[0] for model, names in HYPERPARAMETERS.items()}
-INTEGER_HYPERPARAMETERS = {"K", "n_iw"}
-# MixtureCSRAE's prior: learned MoG from a network (Table VI), directly parametrised MoG, or VampPrior.
-MIXTURE_PRIORS = ("mog", "mog-direct", "vamp")
-
 
 def build_model(
     model: str, hparams: dict, data_dim: int, latent_dim: int, architecture: str, likelihood: str
@@ -253,51 +240,3 @@ def build_prior(model: str, hparams: dict, encoder: nn.Module, data_dim: int, la
     if prior_kind == "standard":
         return StandardNormal(latent_dim)
     raise ValueError(f"MixtureCSRAE prior must be one of {MIXTURE_PRIORS}, got {prior_kind!r}")
-
-
-def _item(name: str, value) -> str:
-    return f"{name}={value:g}" if isinstance(value, float | int) else f"{name}={value}"
-
-
-def hp_id(model: str, hparams: dict, names=None) -> str:
-    """A path-safe name for a hyperparameter setting, e.g. ``lambda=0.5_K=10_prior=mog``.
-
-    ``names`` are the hyperparameters in order (default: the model's, :data:`HYPERPARAMETERS`).
-    """
-    return "_".join(_item(name, hparams[name]) for name in names or HYPERPARAMETERS[model])
-
-
-def parse_hp_id(model: str, text: str, names=None) -> dict:
-    """Inverse of :func:`hp_id` (names may hold underscores, e.g. ``n_iw``)."""
-    names = names or HYPERPARAMETERS[model]
-    items = re.split(r"_(?=(?:{})=)".format("|".join(map(re.escape, names))), text)
-    pairs = dict(item.split("=", 1) for item in items if "=" in item)
-    if list(pairs) != list(names) or len(items) != len(names):
-        raise ValueError(f"{text!r} does not name the hyperparameters of {model}: {names}")
-    return {name: parse_value(name, value) for name, value in pairs.items()}
-
-
-def setting_id(model: str, latent_dim: int, hparams: dict, names=None) -> str:
-    """A run's setting in the sweep: latent dimension, then hyperparameters, e.g. ``z=40_lambda=1``."""
-    return f"z={latent_dim}_{hp_id(model, hparams, names)}"
-
-
-def parse_setting_id(model: str, text: str, names=None) -> tuple[int, dict]:
-    """Inverse of :func:`setting_id`: the latent dimension and the hyperparameters."""
-    match = re.fullmatch(r"z=(\d+)_(.+)", text)
-    if not match:
-        raise ValueError(f"{text!r} is not a sweep setting of the form z=<latent dim>_<hyperparameters>")
-    return int(match[1]), parse_hp_id(model, match[2], names)
-
-
-def structure_id(model: str, setting: str) -> str:
-    """The setting without its regulariser weight, e.g. ``z=40_K=10_prior=mog``: selection picks the weight."""
-    latent_dim, hparams = parse_setting_id(model, setting)
-    rest = [_item(name, hparams[name]) for name in HYPERPARAMETERS[model] if name != WEIGHT_NAME[model]]
-    return "_".join([f"z={latent_dim}", *rest])
-
-
-def parse_value(name: str, value: str):
-    if name in INTEGER_HYPERPARAMETERS:
-        return int(value)
-    return value if name == "prior" else float(value)

@@ -2,7 +2,9 @@
 
 The members share a model class, architecture and (latent dimension, K,
 n_iw, prior); each keeps its own regulariser weight, seed, Adam state,
-warm-up, early stopping, best weights and checkpoint.  One step evaluates all
+warm-up, early stopping, best weights, checkpoint and divergence (a member
+whose loss stops being finite leaves the pack; the others go on, unaffected,
+since no member's numbers enter another's).  One step evaluates all
 members' losses and gradients in one batched call (``torch.func.vmap`` over
 ``functional_call``), which keeps a GPU busy where one small MLP cannot.  A
 member whose training has ended leaves the stack, so it costs nothing more.
@@ -22,7 +24,7 @@ from tqdm import tqdm
 
 from csrae.data import Dataset
 from csrae.models import Autoencoder
-from csrae.trainer import TERMS, RunState, TrainConfig, check_finite, latent_dim
+from csrae.trainer import TERMS, RunState, TrainConfig, latent_dim
 
 BETAS, EPS = (0.9, 0.999), 1e-8  # torch.optim.Adam's defaults, as the Trainer uses them
 
@@ -133,22 +135,23 @@ class PackedTrainer:
             denom = (self.exp_avg_sq[name].sqrt() / correction2_sqrt.to(p.dtype).view(shape)).add_(EPS)
             p.sub_(step_size.to(p.dtype).view(shape) * (self.exp_avg[name] / denom))
 
-    def train_epoch(self, weights: Tensor) -> Tensor:
+    def train_epoch(self, weights: list[float]) -> Tensor:
         """One epoch for every active member; returns the size-weighted mean loss terms ``[G, 3]``."""
         self.template.train()
+        stacked_weights = torch.tensor(weights, device=self.device)
         batches = [self.runs[i].batches(self.data, self.device) for i in self.active]
         sums, count, steps = 0.0, 0, []
         for xs in zip(*batches):
             x = torch.stack(xs)
             noise = torch.stack([self.runs[i].noise(self.noise_draws, x.shape[1], self.latent_dim, self.device)
                                  for i in self.active])  # fmt: skip
-            grads, terms = self._gradients(self.params, self.buffers, x, noise, weights)
+            grads, terms = self._gradients(self.params, self.buffers, x, noise, stacked_weights)
             self._adam(grads)
             steps.append(terms)
             sums, count = sums + terms * x.shape[1], count + x.shape[1]
         step_terms = torch.stack(steps, dim=1).cpu()  # [G, steps, 3]
         for position, i in enumerate(self.active):
-            check_finite(step_terms[position], self.runs[i].epoch, float(weights[position]))
+            self.runs[i].check_steps(step_terms[position], weights[position])
         return (sums / count).cpu()
 
     @torch.no_grad()
@@ -159,24 +162,27 @@ class PackedTrainer:
         targets = torch.tensor([self.models[i].weight for i in self.active], device=self.device)
         return self._validation(self.params, self.buffers, self.x_val, noise, targets)[1].cpu()
 
-    def fit(self) -> list[dict]:
-        """Train every member to its epoch budget or look-ahead; return each member's best row."""
+    def fit(self) -> list[dict | None]:
+        """Train every member to its epoch budget, look-ahead or divergence; return each member's best row
+        (None for a member that diverged before any finite epoch)."""
         progress = tqdm(total=self.config.epochs, desc=f"train ×{len(self.runs)}", mininterval=2.0)
         while self.active:
             weights = [self.runs[i].weight(self.models[i].weight) for i in self.active]
-            train = self.train_epoch(torch.tensor(weights, device=self.device))
+            train = self.train_epoch(weights)
             val = self.validate()
             for position, i in enumerate(self.active):
                 run = self.runs[i]
-                row = {"epoch": run.epoch, "weight": weights[position]}
-                row |= {f"train_{n}": float(v) for n, v in zip(TERMS, train[position])}
-                row |= {f"val_{n}": float(v) for n, v in zip(TERMS, val[position])}
                 state = self.member_state(position)
-                run.end_epoch(row, lambda state=state: state)
+                if run.diverged is None:
+                    row = {"epoch": run.epoch, "weight": weights[position]}
+                    row |= {f"train_{n}": float(v) for n, v in zip(TERMS, train[position])}
+                    row |= {f"val_{n}": float(v) for n, v in zip(TERMS, val[position])}
+                    run.end_epoch(row, lambda state=state: state)
                 run.save(state, self.member_optimizer_state(position))
             self._keep([p for p, i in enumerate(self.active) if not self.runs[i].finished])
             progress.update(1)
         progress.close()
         for model, run in zip(self.models, self.runs):
-            model.load_state_dict(run.best["state"])
-        return [run.history[run.best["epoch"]] for run in self.runs]
+            if run.best["state"] is not None:
+                model.load_state_dict(run.best["state"])
+        return [run.best_row for run in self.runs]

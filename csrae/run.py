@@ -2,6 +2,9 @@
 
 A run directory holds ``model.pt`` (the run's spec and best weights),
 ``history.csv`` (per-epoch metrics) and ``summary.json`` (the best epoch).
+A diverged run (:mod:`csrae.trainer`) has them too: its best finite weights,
+or none (``state_dict`` None) when it diverged before its first finite epoch,
+and where it diverged under ``diverged`` in ``model.pt`` and ``summary.json``.
 """
 
 import json
@@ -11,8 +14,9 @@ from pathlib import Path
 import torch
 
 from csrae.data import Dataset
-from csrae.data.dataset import atomic_write, atomic_write_text
+from csrae.io import atomic_write, atomic_write_text
 from csrae.models import Autoencoder, build_model
+from csrae.naming import describe_divergence
 from csrae.packed import PackedTrainer
 from csrae.trainer import RunState, TrainConfig, Trainer
 
@@ -81,27 +85,43 @@ def check_dataset(spec: RunSpec, data: Dataset) -> None:
         raise ValueError(f"the run is for dataset {spec.dataset!r} but {data.name!r} was given")
 
 
-def write_run(spec: RunSpec, model: Autoencoder, run: RunState, best: dict, out_dir: Path, log) -> dict:
+def write_run(spec: RunSpec, model: Autoencoder, run: RunState, best: dict | None, out_dir: Path, log) -> dict:
     """The run directory's ``history.csv``, ``model.pt`` (best weights) and ``summary.json``."""
-    summary = {"spec": spec.to_dict(), "best_epoch": best["epoch"], "epochs_run": run.epoch, "best": best}
+    summary = {
+        "spec": spec.to_dict(),
+        "best_epoch": best["epoch"] if best else None,
+        "epochs_run": run.epoch,
+        "best": best,
+        "diverged": run.diverged,
+    }
     run.write_history(out_dir / "history.csv")
-    save_model(model, spec, out_dir / "model.pt")
+    save_model(model if best else None, spec, out_dir / "model.pt", run.diverged)
     atomic_write_text(out_dir / "summary.json", json.dumps(summary, indent=2))
-    log(f"seed {spec.train.seed}: best epoch {best['epoch']} of {run.epoch}, val loss {best['val_loss']:.4f}")
+    outcome = f"best epoch {best['epoch']} of {run.epoch}, val loss {best['val_loss']:.4f}" if best else "no weights"
+    log(f"seed {spec.train.seed}: {outcome}" + (f"; {describe_divergence(run.diverged)}" if run.diverged else ""))
     return summary
 
 
-def save_model(model: Autoencoder, spec: RunSpec, path: Path) -> None:
+def save_model(model, spec, path: Path, diverged: dict | None = None) -> None:
+    """``model.pt``: the spec (``spec.to_dict()``), the weights (None without ``model``), the divergence."""
+
     def write(f):
-        state = {k: v.cpu() for k, v in model.state_dict().items()}
-        torch.save({"spec": spec.to_dict(), "state_dict": state}, f)
+        state = {k: v.cpu() for k, v in model.state_dict().items()} if model is not None else None
+        torch.save({"spec": spec.to_dict(), "state_dict": state, "diverged": diverged}, f)
 
     atomic_write(path, write)
 
 
+def read_saved(path: str | Path) -> dict:
+    """A ``model.pt`` as saved (read with ``weights_only=True``)."""
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
 def load_model(path: str | Path, data: Dataset, device="cpu") -> tuple[Autoencoder, RunSpec]:
     """Rebuild a saved model on ``device`` (read with ``weights_only=True``)."""
-    saved = torch.load(path, map_location="cpu", weights_only=True)
+    saved = read_saved(path)
+    if saved["state_dict"] is None:
+        raise ValueError(f"{path} holds no weights: the run {describe_divergence(saved['diverged'])}")
     spec = RunSpec.from_dict(saved["spec"])
     model = spec.build(data)
     model.load_state_dict(saved["state_dict"])

@@ -7,35 +7,66 @@ regulariser weight share a *structure* (latent dimension, K, n_iw, prior);
 selection picks, per structure, the weight with the lowest seed-mean of the
 criterion: validation RE + regulariser (RE + CS, or RE + KL for the VAE) for
 the generative tables, validation kNN error for the kNN study.
+
+A run that diverged (its record has ``diverged``, :mod:`csrae.trainer`) is
+left out of the seed means and of selection, and named in the sweep's
+``diverged`` column; a setting whose seeds all diverged stays in the sweep,
+with no metrics and ``n_seeds`` 0, and is never selected.
 """
 
 import numpy as np
 import pandas as pd
 
-from csrae.models import structure_id
+from csrae.naming import describe_divergence, structure_id
 
 CRITERION = "val_criterion"
 CRITERIA = {"generative": CRITERION, "knn": "val_knn_error"}
 
 
 def sweep_summary(records: list[dict], criterion: str = CRITERION) -> pd.DataFrame:
-    """One row per setting: seed means of every numeric metric, the seed count and the Pareto mask.
+    """One row per setting: seed means of every numeric metric over the runs that did not diverge, their
+    count ``n_seeds``, ``n_diverged`` and ``diverged`` (which seeds, where), and the Pareto mask.
 
-    Rows are grouped by structure and sorted by ``criterion`` within it.
+    Rows are grouped by structure and sorted by ``criterion`` within it (settings without finite runs last).
     """
     frame = pd.DataFrame(records)
     frame["structure"] = [structure_id(m, hp) for m, hp in zip(frame["model"], frame["hp"])]
-    if criterion not in frame:
-        raise ValueError(f"the runs have no {criterion!r} metric to select on (metrics: {sorted(frame.columns)})")
-    numeric = [c for c in frame.columns if c != "seed" and pd.api.types.is_numeric_dtype(frame[c])]
-    groups = frame.groupby(["structure", "hp"], sort=False)
-    summary = groups[numeric].mean()
-    summary["n_seeds"] = groups["seed"].nunique()
-    summary = summary.reset_index()
+    summary = summarise_settings(frame, ["structure", "hp"], "seed", criterion)
+    summary = summary.rename(columns={"n_runs": "n_seeds"})
     summary["pareto"] = False
-    for _, rows in summary.groupby("structure", sort=False):
+    for _, rows in summary[summary["n_seeds"] > 0].groupby("structure", sort=False):
         summary.loc[rows.index, "pareto"] = pareto_front(rows["val_reg"].to_numpy(), rows["val_re"].to_numpy())
     return summary.sort_values(["structure", criterion], kind="stable").reset_index(drop=True)
+
+
+def summarise_settings(frame: pd.DataFrame, keys: list[str], run_columns, criterion: str) -> pd.DataFrame:
+    """Means of the numeric metrics per ``keys`` over runs without ``diverged``; ``n_runs``, ``n_diverged``
+    and ``diverged`` (the diverged runs, named by ``run_columns``, and where they diverged)."""
+    run_columns = [run_columns] if isinstance(run_columns, str) else list(run_columns)
+    diverged = frame["diverged"].notna() if "diverged" in frame else pd.Series(False, index=frame.index)
+    if criterion not in frame:
+        if not diverged.all():
+            raise ValueError(f"the runs have no {criterion!r} metric to select on (metrics: {sorted(frame.columns)})")
+        frame = frame.assign(**{criterion: np.nan})
+    excluded = set(keys) | set(run_columns) | {"labels"}
+    numeric = [c for c in frame.columns if c not in excluded and pd.api.types.is_numeric_dtype(frame[c])]
+    settings = frame[keys].drop_duplicates().reset_index(drop=True)
+    finite = frame[~diverged].groupby(keys, sort=False)
+    summary = settings.merge(finite[numeric].mean().reset_index(), on=keys, how="left")
+    summary = summary.merge(finite.size().rename("n_runs").reset_index(), on=keys, how="left")
+    summary["n_runs"] = summary["n_runs"].fillna(0).astype(int)
+    notes = {
+        key: "; ".join(
+            " ".join(f"{c} {row[c]}" for c in run_columns) + f": {describe_divergence(row['diverged'])}"
+            for _, row in rows.iterrows()
+        )
+        for key, rows in frame[diverged].groupby(keys, sort=False)
+    }
+    counts = frame[diverged].groupby(keys, sort=False).size()
+    index = [tuple(row) if len(keys) > 1 else row[0] for row in settings[keys].itertuples(index=False)]
+    summary["n_diverged"] = [int(counts.get(k, 0)) for k in index]
+    summary["diverged"] = [notes.get(k, "") for k in index]
+    return summary
 
 
 def pareto_front(regulariser: np.ndarray, reconstruction: np.ndarray) -> np.ndarray:
@@ -51,7 +82,7 @@ def select(records: list[dict], criterion: str = CRITERION) -> tuple[dict[str, s
     The summary's ``selected`` column marks the chosen settings.
     """
     summary = sweep_summary(records, criterion)
-    best = summary.groupby("structure", sort=False).head(1)
+    best = summary[summary["n_seeds"] > 0].groupby("structure", sort=False).head(1)
     summary["selected"] = summary["hp"].isin(best["hp"])
     return dict(zip(best["structure"], best["hp"])), summary
 
@@ -106,3 +137,15 @@ def to_markdown(table: pd.DataFrame, metrics: list[str], digits: int = 2) -> str
                 cells.append(str(row[column]))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def diverged_table(sweeps: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Every setting with diverged runs, from sweep summaries keyed by their name (study/dataset/model):
+    ``sweep, hp, n_diverged, n_finite, diverged`` (a setting with ``n_finite`` 0 could not be selected)."""
+    columns = ["sweep", "hp", "n_diverged", "n_finite", "diverged"]
+    rows = []
+    for name, summary in sweeps.items():
+        runs = "n_seeds" if "n_seeds" in summary else "n_runs"
+        for _, row in summary[summary["n_diverged"] > 0].iterrows():
+            rows.append([name, row["hp"], int(row["n_diverged"]), int(row[runs]), row["diverged"]])
+    return pd.DataFrame(rows, columns=columns)

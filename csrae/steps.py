@@ -4,31 +4,19 @@ Each step reads its inputs from disk, calls the library and writes its
 outputs atomically, so either front end is a thin adapter over it.
 """
 
-import json
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from csrae.data import Dataset, prepare_dataset
-from csrae.data.dataset import atomic_write, atomic_write_text
 from csrae.data.faces import columns, read_index, subject_folds
 from csrae.evaluation import EvalConfig, evaluate
+from csrae.io import atomic_write, write_json
 from csrae.metrics.features import FeatureNet, InceptionWeightsMissing, accuracy, load_inception, train_feature_net
 from csrae.metrics.frechet import ReferenceStatistics
-from csrae.run import default_device, load_model
-
-
-def write_json(path: str | Path, obj) -> None:
-    atomic_write_text(Path(path), json.dumps(obj, indent=2, default=_jsonable))
-
-
-def _jsonable(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+from csrae.naming import describe_divergence, setting_id
+from csrae.run import RunSpec, default_device, load_model, read_saved
 
 
 def prepare(name: str, out_dir: str | Path, **options) -> Dataset:
@@ -78,13 +66,35 @@ def evaluate_run(
     artefacts_path: str | Path,
     feature_net_path: str | Path | None = None,
     inception: str = "auto",
+    feature_net_label: str | None = None,
     log=print,
 ) -> dict:
-    """Evaluate a saved model; ``inception`` is "auto" (when weights are cached), "yes" or "no"."""
+    """Evaluate a saved model; ``inception`` is "auto" (when weights are cached), "yes" or "no".
+
+    A diverged run is evaluated on its best finite weights and its record
+    carries ``diverged``; one without finite weights gets only that record
+    and empty artefacts.  ``feature_net_label`` names the domain classifier
+    in the record's ``fid_features``.
+    """
+    saved = read_saved(model_path)
+    spec = RunSpec.from_dict(saved["spec"])
+    record = {
+        "dataset": spec.dataset,
+        "model": spec.model,
+        "hp": setting_id(spec.model, spec.latent_dim, spec.hparams),
+        "seed": spec.train.seed,
+    } | spec.hparams
+    if saved["diverged"]:
+        record["diverged"] = saved["diverged"]
+        log(f"{model_path}: the run {describe_divergence(saved['diverged'])}")
+    if saved["state_dict"] is None:
+        write_json(metrics_path, record)
+        atomic_write(Path(artefacts_path), lambda f: np.savez_compressed(f))
+        return record
     data = Dataset.load(data_dir)
     device = default_device()
     log(f"evaluating {model_path} on device {device}")
-    model, spec = load_model(model_path, data, device)
+    model, _ = load_model(model_path, data, device)
     feature_net = load_feature_net(feature_net_path) if feature_net_path else None
     inception_net = None
     if inception != "no" and data.is_image:
@@ -95,8 +105,8 @@ def evaluate_run(
                 raise
             log(f"Inception FID skipped: {missing}")
     references = ReferenceStatistics(Path(data_dir) / "fid_reference")  # shared by the dataset's evaluations
-    metrics, artefacts = evaluate(model, data, config, feature_net, inception_net, references)
-    record = {"dataset": spec.dataset, "model": spec.model, "seed": spec.train.seed} | spec.hparams | metrics
+    metrics, artefacts = evaluate(model, data, config, feature_net, inception_net, references, feature_net_label)
+    record |= metrics
     write_json(metrics_path, record)
     atomic_write(Path(artefacts_path), lambda f: np.savez_compressed(f, **artefacts))
     return record

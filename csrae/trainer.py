@@ -6,6 +6,12 @@ atomically to ``state_dir/checkpoint.pt`` after each epoch.  A run killed at
 any point and started again with the same arguments continues from that file
 and ends exactly where an uninterrupted run would.
 
+A run whose loss becomes NaN or infinite (in a training step, or on the
+validation set) *diverges*: that is an outcome, not an error.  It stops,
+records where (epoch, step, loss terms) in :attr:`RunState.diverged`, and
+keeps its best finite weights, if it has any.  Being deterministic, a
+diverged run diverges again when rerun, so its checkpoint says it is done.
+
 Every random draw of training comes from two generators seeded with the run's
 seed (one shuffles and binarises the data, one draws the reparameterisation
 noise), so a run gives the same result trained alone (:class:`Trainer`), in a
@@ -24,8 +30,9 @@ from torch import Tensor
 from tqdm import tqdm
 
 from csrae.data import Dataset
-from csrae.data.dataset import atomic_write, atomic_write_text
+from csrae.io import atomic_write, atomic_write_text
 from csrae.models import Autoencoder
+from csrae.naming import describe_divergence
 
 CHECKPOINT = "checkpoint.pt"
 NOISE_SEED_OFFSET = 1 << 32  # the noise generator's seed is the run's seed plus this
@@ -51,10 +58,6 @@ class TrainConfig:
             raise ValueError(f"TrainConfig needs warmup >= 0 and lr > 0, got {self.warmup} and {self.lr}")
 
 
-class TrainingDiverged(RuntimeError):
-    """The loss became NaN or infinite."""
-
-
 def warmup_weight(target: float, epoch: int, warmup: int) -> float:
     """The regulariser weight grows linearly from 0 to ``target`` over ``warmup`` epochs."""
     return target if warmup == 0 else target * min(1.0, epoch / warmup)
@@ -66,13 +69,14 @@ def latent_dim(model: Autoencoder, data: Dataset) -> int:
         return model.encode(torch.from_numpy(data.x["val"][:1]).to(device))[0].shape[-1]
 
 
-def check_finite(step_terms: Tensor, epoch: int, weight: float, names=TERMS) -> None:
-    """Raise naming the first step whose loss terms (rows of ``[steps, len(names)]``) are not finite."""
+def first_non_finite(step_terms: Tensor, epoch: int, weight: float, names=TERMS) -> dict | None:
+    """Where the loss terms (rows of ``[steps, len(names)]``) first stop being finite, or None."""
     bad = (~torch.isfinite(step_terms)).any(dim=1).nonzero()
-    if len(bad):
-        step = int(bad[0])
-        values = ", ".join(f"{name}={value}" for name, value in zip(names, step_terms[step].tolist()))
-        raise TrainingDiverged(f"non-finite loss at epoch {epoch}, step {step}: {values}, weight={weight}")
+    if not len(bad):
+        return None
+    step = int(bad[0])
+    terms = dict(zip(names, step_terms[step].tolist()))
+    return {"epoch": epoch, "phase": "train", "step": step, "weight": weight, "terms": terms}
 
 
 class RunState:
@@ -89,10 +93,29 @@ class RunState:
         self.best = {"loss": math.inf, "epoch": -1, "state": None}
         self.bad_epochs = 0
         self.history: list[dict] = []
+        self.diverged: dict | None = None
 
     @property
     def finished(self) -> bool:
-        return self.epoch >= self.config.epochs or self.bad_epochs >= self.config.patience
+        epochs_done = self.epoch >= self.config.epochs or self.bad_epochs >= self.config.patience
+        return epochs_done or self.diverged is not None
+
+    @property
+    def best_row(self) -> dict | None:
+        """The best epoch's history row; None when no epoch ended with a finite validation loss."""
+        return self.history[self.best["epoch"]] if self.best["epoch"] >= 0 else None
+
+    def check_steps(self, step_terms: Tensor, weight: float, names=TERMS) -> bool:
+        """Record a divergence if this epoch's step terms are not all finite; True when they are."""
+        diverged = first_non_finite(step_terms, self.epoch, weight, names)
+        if diverged:
+            self.diverge(diverged)
+        return diverged is None
+
+    def diverge(self, diverged: dict) -> None:
+        self.diverged = diverged
+        best = f"keeping epoch {self.best['epoch']}" if self.best["epoch"] >= 0 else "no finite epoch to keep"
+        self.log(f"seed {self.config.seed}: {describe_divergence(diverged)}; {best}")
 
     def weight(self, target: float) -> float:
         return warmup_weight(target, self.epoch, self.config.warmup)
@@ -108,8 +131,13 @@ class RunState:
         return torch.randn((draws, n, dim), generator=self.noise_generator).to(device, non_blocking=True)
 
     def end_epoch(self, row: dict, weights: Callable[[], dict]) -> None:
-        """Record an epoch; keep ``weights()`` when validation improved; count the look-ahead after warm-up."""
-        if row[self.monitor] < self.best["loss"]:
+        """Record an epoch; keep ``weights()`` when validation improved; count the look-ahead after warm-up.
+
+        A non-finite validation metric is a divergence."""
+        values = {k: v for k, v in row.items() if k.startswith("val_")}
+        if not all(math.isfinite(v) for v in values.values()):
+            self.diverge({"epoch": self.epoch, "phase": "validation", "weight": row["weight"], "terms": values})
+        elif row[self.monitor] < self.best["loss"]:
             self.best = {"loss": row[self.monitor], "epoch": self.epoch, "state": weights()}
             self.bad_epochs = 0
         elif self.epoch >= self.settle:
@@ -125,6 +153,7 @@ class RunState:
             "best": self.best,
             "bad_epochs": self.bad_epochs,
             "history": self.history,
+            "diverged": self.diverged,
             "data_generator": self.data_generator.get_state(),
             "noise_generator": self.noise_generator.get_state(),
             "config": asdict(self.config),
@@ -145,7 +174,7 @@ class RunState:
                 "delete it to start afresh or restore the original settings"
             )
         self.epoch, self.best, self.bad_epochs = state["epoch"], state["best"], state["bad_epochs"]
-        self.history = state["history"]
+        self.history, self.diverged = state["history"], state.get("diverged")
         self.data_generator.set_state(state["data_generator"])
         self.noise_generator.set_state(state["noise_generator"])
         self.log(f"resumed from {path} at epoch {self.epoch}")
@@ -154,7 +183,7 @@ class RunState:
     def write_history(self, path: str | Path) -> None:
         """Per-epoch metrics as CSV."""
         text = io.StringIO()
-        writer = csv.DictWriter(text, fieldnames=list(self.history[0]))
+        writer = csv.DictWriter(text, fieldnames=list(self.history[0]) if self.history else ["epoch"])
         writer.writeheader()
         writer.writerows(self.history)
         atomic_write_text(Path(path), text.getvalue())
@@ -195,7 +224,7 @@ class Trainer:
             steps.append(torch.stack([terms.loss, terms.reconstruction, terms.regulariser]).detach())
             sizes.append(len(x))
         step_terms = torch.stack(steps).cpu()
-        check_finite(step_terms, self.run.epoch, weight)
+        self.run.check_steps(step_terms, weight)
         means = (step_terms * torch.tensor(sizes)[:, None]).sum(0) / sum(sizes)
         return {f"train_{name}": float(value) for name, value in zip(TERMS, means)}
 
@@ -206,16 +235,20 @@ class Trainer:
         terms = self.model.loss(self.x_val, noise=noise)
         return {f"val_{name}": getattr(terms, name).item() for name in TERMS}
 
-    def fit(self) -> dict:
+    def fit(self) -> dict | None:
         """Train until the epoch budget or the look-ahead runs out; return the best epoch's row."""
         return fit(self.model, self.optimizer, self.run, self.train_epoch, self.validate)
 
 
-def fit(model, optimizer, run: RunState, train_epoch: Callable[[float], dict], validate: Callable[[], dict]) -> dict:
+def fit(
+    model, optimizer, run: RunState, train_epoch: Callable[[float], dict], validate: Callable[[], dict]
+) -> dict | None:
     """The epoch loop of a single model: resume, train and validate each epoch, checkpoint, keep the best.
 
-    ``train_epoch(weight)`` and ``validate()`` return the epoch's metrics;
-    the model ends with the best epoch's weights, whose row is returned.
+    ``train_epoch(weight)`` and ``validate()`` return the epoch's metrics
+    (``train_epoch`` records a divergence in ``run``); the model ends with the
+    best epoch's weights, whose row is returned (None if the run diverged
+    before any finite epoch).
     """
     restored = run.load()
     if restored:
@@ -224,11 +257,14 @@ def fit(model, optimizer, run: RunState, train_epoch: Callable[[float], dict], v
     progress = tqdm(total=run.config.epochs, initial=run.epoch, desc="train", mininterval=2.0)
     while not run.finished:
         weight = run.weight(model.weight)
-        row = {"epoch": run.epoch, "weight": weight} | train_epoch(weight) | validate()
-        run.end_epoch(row, lambda: cpu_copy(model.state_dict()))
+        row = {"epoch": run.epoch, "weight": weight} | train_epoch(weight)
+        if run.diverged is None:
+            run.end_epoch(row | validate(), lambda: cpu_copy(model.state_dict()))
         run.save(model.state_dict(), optimizer.state_dict())
         progress.update(1)
-        progress.set_postfix({run.monitor: f"{row[run.monitor]:.3f}", "best_epoch": run.best["epoch"]})
+        if run.history:
+            progress.set_postfix({run.monitor: f"{run.history[-1][run.monitor]:.3f}", "best_epoch": run.best["epoch"]})
     progress.close()
-    model.load_state_dict(run.best["state"])
-    return run.history[run.best["epoch"]]
+    if run.best["state"] is not None:
+        model.load_state_dict(run.best["state"])
+    return run.best_row

@@ -2,7 +2,8 @@
 
 Debian's Slurm 22.05 with munge, slurmdbd and MariaDB (so that ``sacct``
 works), running as root without systemd and with one fake GPU whose GRES
-file is the character device /dev/null.  Every daemon is started here in
+file is the character device /dev/null, and two partitions on the one node:
+``cpu`` (the default) and ``gpu``.  Every daemon is started here in
 the foreground of its own process and stopped by PID.
 """
 
@@ -73,7 +74,8 @@ AccountingStorageTRES=gres/gpu
 AccountingStoreFlags=job_comment
 JobAcctGatherType=jobacct_gather/none
 NodeName={self.node} NodeAddr=127.0.0.1 CPUs={os.cpu_count()} RealMemory=16000 Gres=gpu:1 State=UNKNOWN
-PartitionName=gpu Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+PartitionName=cpu Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+PartitionName=gpu Nodes=ALL MaxTime=INFINITE State=UP
 """)
         (SLURM_ETC / "gres.conf").write_text(f"AutoDetect=off\nNodeName={self.node} Name=gpu File=/dev/null\n")
         dbd = SLURM_ETC / "slurmdbd.conf"

@@ -30,7 +30,7 @@ def fixture(request, tmp_path):
 
 def test_loads_with_paper_splits_and_orientation(fixture):
     name, directory = fixture
-    data = prepare_dataset(name, directory, strict=False)
+    data = prepare_dataset(name, directory, verify="shape")
     assert tuple(len(data.x[s]) for s in ("train", "val", "test")) == SIZES[name]
     for split in ("train", "val", "test"):
         x = data.x[split]
@@ -70,13 +70,13 @@ def test_truncated_idx_and_foreign_files_are_reported(tmp_path):
     raw = gzip.decompress(images.read_bytes())
     images.write_bytes(gzip.compress(raw[:-100]))
     with pytest.raises(DatasetFileError, match="truncated or corrupt.*promises shape"):
-        prepare_dataset("dynamic_mnist", tmp_path, strict=False)
+        prepare_dataset("dynamic_mnist", tmp_path, verify="shape")
     images.write_bytes(images.read_bytes()[:50])
     with pytest.raises(DatasetFileError, match="cannot read"):
-        prepare_dataset("dynamic_mnist", tmp_path, strict=False)
+        prepare_dataset("dynamic_mnist", tmp_path, verify="shape")
     (tmp_path / "chardata.mat").write_bytes(b"not a matlab file")
     with pytest.raises(DatasetFileError, match="cannot read .* as a MATLAB file"):
-        prepare_dataset("omniglot", tmp_path, strict=False)
+        prepare_dataset("omniglot", tmp_path, verify="shape")
 
 
 def test_uncompressed_idx_files_beside_torchvision_raw(tmp_path):
@@ -84,7 +84,7 @@ def test_uncompressed_idx_files_beside_torchvision_raw(tmp_path):
     for gz in tmp_path.glob("*.gz"):
         gz.with_suffix("").write_bytes(gzip.decompress(gz.read_bytes()))
         gz.unlink()
-    assert len(prepare_dataset("dynamic_mnist", tmp_path, strict=False).x["train"]) == 100
+    assert len(prepare_dataset("dynamic_mnist", tmp_path, verify="shape").x["train"]) == 100
 
 
 def test_cifar_batches_cannot_run_code(tmp_path):
@@ -96,7 +96,7 @@ def test_cifar_batches_cannot_run_code(tmp_path):
 
     (tmp_path / "cifar-10-batches-py" / "test_batch").write_bytes(pickle.dumps({b"data": Exploit()}))
     with pytest.raises(DatasetFileError, match="refusing to load"):
-        prepare_dataset("cifar10", tmp_path, strict=False)
+        prepare_dataset("cifar10", tmp_path, verify="shape")
     assert not (tmp_path / "pwned").exists()
 
 
@@ -119,7 +119,7 @@ def test_download_fetches_verifies_and_extracts(tmp_path, monkeypatch):
     files = tuple(SourceFile(p.name, p.as_uri(), (digest(p, "md5"),)) for p in sorted(mirror.glob("*.gz")))
     monkeypatch.setitem(csrae.data.SOURCE_FILES, "dynamic_mnist", files)
     target = csrae.data.download_dataset("dynamic_mnist", tmp_path / "mnist")
-    assert len(prepare_dataset("dynamic_mnist", target, strict=False).x["test"]) == 40
+    assert len(prepare_dataset("dynamic_mnist", target, verify="shape").x["test"]) == 40
 
     corrupt = (SourceFile(files[0].name, files[0].url, ("0" * 32,)),)
     monkeypatch.setitem(csrae.data.SOURCE_FILES, "dynamic_mnist", corrupt)
@@ -133,4 +133,4 @@ def test_download_fetches_verifies_and_extracts(tmp_path, monkeypatch):
     monkeypatch.setattr(cifar_module, "URL", archive.as_uri())
     monkeypatch.setattr(cifar_module, "TAR_MD5", digest(archive, "md5"))
     folder = csrae.data.download_dataset("cifar10", tmp_path / "cifar")
-    assert len(prepare_dataset("cifar10", folder, strict=False).x["val"]) == 10
+    assert len(prepare_dataset("cifar10", folder, verify="shape").x["val"]) == 10

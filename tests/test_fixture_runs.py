@@ -15,7 +15,7 @@ from tests.test_models import HPARAMS
 @pytest.mark.parametrize("name", sorted(WRITERS))
 def test_every_model_trains_and_evaluates(name, tmp_path):
     WRITERS[name](tmp_path / "source")
-    data = prepare_dataset(name, tmp_path / "source", strict=False)
+    data = prepare_dataset(name, tmp_path / "source", verify="shape")
     config = EvalConfig(ll_samples=4, fid_samples=10, loss_repeats=1, knn_k=(3,))
     for model, hparams in HPARAMS.items():
         spec = RunSpec(name, model, hparams, latent_dim=4, train=TrainConfig(epochs=1, warmup=0, batch_size=50))

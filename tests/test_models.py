@@ -16,12 +16,8 @@ from csrae.models import (
     MODELS,
     BetaVAE,
     build_model,
-    hp_id,
-    parse_hp_id,
-    parse_setting_id,
-    setting_id,
-    structure_id,
 )
+from csrae.naming import hp_id, parse_hp_id, parse_setting_id, setting_id, structure_id
 from csrae.priors import MixturePrior, StandardNormal, VampPrior
 
 HPARAMS = {

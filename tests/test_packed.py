@@ -21,7 +21,7 @@ def data(tmp_path_factory):
     turns a rounding-level gradient on a weight whose gradient is ~0 into a step of size lr."""
     directory = tmp_path_factory.mktemp("mnist")
     write_mnist_idx(directory)
-    dataset = prepare_dataset("dynamic_mnist", directory, strict=False)
+    dataset = prepare_dataset("dynamic_mnist", directory, verify="shape")
     dataset.x = {split: x.astype(np.float64) for split, x in dataset.x.items()}
     default = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)
@@ -84,6 +84,15 @@ def test_finished_members_leave_the_pack(data, tmp_path):
     assert trainer.active == [0, 2]
     trainer.fit()
     assert_same_run(finished, (trainer.models[1], trainer.runs[1].history), rtol=0, atol=0)
+
+
+def test_a_diverging_member_leaves_the_pack_and_the_others_are_unaffected(data, tmp_path):
+    runs = specs("CSRAE", members=[(0.5, 0), (float("inf"), 1), (2.0, 2)])
+    models, histories, trainer = train_packed(runs, data, [tmp_path / f"pack{i}" for i in range(3)])
+    assert trainer.runs[1].diverged["epoch"] == 0 and histories[1] == []
+    assert trainer.runs[1].best_row is None and trainer.runs[0].diverged is None is trainer.runs[2].diverged
+    for i in (0, 2):
+        assert_same_run(train_alone(runs[i], data, tmp_path / f"alone{i}"), (models[i], histories[i]))
 
 
 def test_a_killed_pack_resumes_exactly_and_a_member_can_resume_alone(data, tmp_path, monkeypatch):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from csrae.selection import mean_and_standard_error, pareto_front, results_table, select, to_markdown
+from csrae.selection import diverged_table, mean_and_standard_error, pareto_front, results_table, select, to_markdown
 
 
 def test_pareto_front():
@@ -23,6 +23,36 @@ def record(hp, seed, re, reg, fid, knn=0.0, model="CSRAE"):
         "val_knn_error": knn,
         "fid": fid,
     }
+
+
+DIVERGED = {"epoch": 212, "phase": "train", "step": 4, "weight": 0.1, "terms": {"loss": float("nan")}}
+
+
+def test_diverged_runs_are_left_out_of_selection_and_listed():
+    records = [
+        record("z=40_lambda=0.1", 0, 1.0, 1.0, 1.0) | {"diverged": DIVERGED},  # would be best
+        record("z=40_lambda=0.1", 1, 20.0, 1.0, 5.0),
+        record("z=40_lambda=1", 0, 10.0, 1.0, 5.0),
+        record("z=40_lambda=1", 1, 12.0, 1.0, 7.0),
+    ]
+    records += [
+        {"model": "CSRAE", "hp": "z=40_lambda=50", "seed": s, "diverged": DIVERGED | {"epoch": 0}} for s in (0, 1)
+    ]
+    best, summary = select(records)
+    assert best == {"z=40": "z=40_lambda=1"}  # λ = 0.1 is judged on seed 1 alone: criterion 21
+    rows = summary.set_index("hp")
+    assert rows.loc["z=40_lambda=0.1", "val_criterion"] == 21.0 and rows.loc["z=40_lambda=0.1", "n_seeds"] == 1
+    assert (
+        rows.loc["z=40_lambda=0.1", "diverged"] == "seed 0: diverged at epoch 212 (train step 4: loss=nan; weight 0.1)"
+    )
+    assert rows.loc["z=40_lambda=50", "n_seeds"] == 0 and rows.loc["z=40_lambda=50", "n_diverged"] == 2
+    assert not rows.loc["z=40_lambda=50", "selected"] and not rows.loc["z=40_lambda=50", "pareto"]
+    assert summary["hp"].iloc[-1] == "z=40_lambda=50"  # listed, last
+    table = diverged_table({"generative/mnist/CSRAE": summary})
+    assert table[["hp", "n_diverged", "n_finite"]].values.tolist() == [
+        ["z=40_lambda=0.1", 1, 1],
+        ["z=40_lambda=50", 2, 0],
+    ]
 
 
 def test_select_minimises_the_seed_mean_of_re_plus_regulariser():

@@ -10,17 +10,15 @@ from sklearn.metrics import f1_score
 
 from csrae.data import Dataset
 from csrae.metrics.classification import error_rate, f1_scores
+from csrae.naming import labels_id, parse_labels_id, parse_ssl_setting_id, ssl_setting_id
 from csrae.semisupervised.data import balanced_labelled_subset, class_split, labelled_batches
 from csrae.semisupervised.models import (
     LabelSpace,
     Noise,
     build_m2,
     build_supervised,
-    parse_ssl_setting_id,
     relaxed_bernoulli,
-    ssl_setting_id,
 )
-from csrae.semisupervised.selection import labels_id, parse_labels_id
 from csrae.semisupervised.training import SemiSupervisedConfig, SemiSupervisedSpec, SemiSupervisedTrainer
 from csrae.trainer import CHECKPOINT
 

@@ -1,8 +1,10 @@
 """`snakemake --profile slurm all` against a live single-node Slurm with one fake GPU.
 
-Asserts from Slurm's own records that training ran as GPU jobs, that a
-training job cancelled mid-way (scancel) was resubmitted and resumed from its
-checkpoint, and that the results equal a local run.
+Asserts from Slurm's own records that every training, evaluation and
+semi-supervised training job ran on the GPU partition with a GPU and every
+other job on the CPU partition, that a training job cancelled mid-way
+(scancel) was resubmitted and resumed from its checkpoint, and that the
+results equal a local run.
 """
 
 import os
@@ -36,7 +38,7 @@ def workdir(path: Path, profile: bool) -> Path:
 
 
 def sacct() -> list[dict]:
-    fields = ["JobID", "State", "ReqTRES", "Comment"]
+    fields = ["JobID", "State", "ReqTRES", "Partition", "Comment"]
     out = subprocess.run(
         ["sacct", "-X", "-n", "-P", "-a", "-o", ",".join(fields)],
         capture_output=True,
@@ -78,7 +80,7 @@ def test_profile_runs_gpu_jobs_and_resumes_a_cancelled_job(cluster, tmp_path):
     cluster_dir = workdir(tmp_path / "cluster", profile=True)
     env = os.environ | {
         "CSRAE_SLURM_ACCOUNT": "csrae",
-        "CSRAE_SLURM_PARTITION": "gpu",
+        "CSRAE_SLURM_PARTITION": "cpu",
         "CSRAE_SLURM_GPU_PARTITION": "gpu",
     }
     command = [
@@ -104,10 +106,16 @@ def test_profile_runs_gpu_jobs_and_resumes_a_cancelled_job(cluster, tmp_path):
     print("\n".join(submitted))  # the sbatch lines, for the record
 
     records = sacct()
-    train = [r for r in records if r["Comment"].startswith("rule_train")]
+    train = [r for r in records if r["Comment"].startswith("rule_train_") and "semisupervised" not in r["Comment"]]
     assert len({r["Comment"] for r in train}) == 3
-    assert all("gres/gpu=1" in r["ReqTRES"] for r in train), train
-    assert all("gres/gpu=1" in r["ReqTRES"] for r in records if r["Comment"].startswith("rule_evaluate"))
+    gpu_rules = ("rule_train_", "rule_evaluate_", "rule_train_semisupervised_")
+    on_gpu = [r for r in records if r["Comment"].startswith(gpu_rules)]
+    assert any(r["Comment"].startswith("rule_train_semisupervised_") for r in on_gpu), records
+    for record in records:
+        if record in on_gpu:
+            assert record["Partition"] == "gpu" and "gres/gpu=1" in record["ReqTRES"], record
+        else:
+            assert record["Partition"] == "cpu" and "gres/gpu" not in record["ReqTRES"], record
     cancelled = next(r for r in records if r["JobID"] == cancelled_id)
     assert cancelled["State"].startswith("CANCELLED")
     retries = [r for r in train if r["Comment"] == cancelled["Comment"] and r["JobID"] != cancelled_id]
@@ -127,6 +135,7 @@ def test_profile_runs_gpu_jobs_and_resumes_a_cancelled_job(cluster, tmp_path):
     for name in (
         "results/table1.csv",
         "results/table2.csv",
+        "results/table3.csv",
         f"{CANCELLED_RUN}/history.csv",
         f"{CANCELLED_RUN}/metrics.json",
     ):

@@ -1,18 +1,12 @@
-"""Training: warm-up, divergence errors, and resuming a killed run exactly."""
-
-import json
-import signal
-import subprocess
-import sys
-import time
+"""Training: warm-up, divergence as an outcome, and resuming a killed run exactly."""
 
 import numpy as np
 import pytest
 import torch
 
 from csrae.data import Dataset
-from csrae.run import RunSpec, train_run
-from csrae.trainer import CHECKPOINT, TrainConfig, TrainingDiverged, warmup_weight
+from csrae.run import RunSpec, read_saved, train_run
+from csrae.trainer import CHECKPOINT, RunState, TrainConfig, warmup_weight
 
 
 def test_warmup_is_linear_from_zero():
@@ -20,53 +14,98 @@ def test_warmup_is_linear_from_zero():
     assert warmup_weight(2.0, 0, 0) == 2.0
 
 
-def train_command(data_dir, out_dir, epochs):
-    return [
-        sys.executable, "-m", "csrae.cli", "train", "--data", str(data_dir), "--model", "MixtureCSRAE",
-        "--hp", "lambda=1", "--hp", "K=4", "--hp", "prior=mog", "--latent-dim", "2", "--epochs", str(epochs),
-        "--warmup", "5", "--patience", "100", "--out", str(out_dir),
-    ]  # fmt: skip
-
-
-def test_killed_run_resumes_to_the_same_result(pinwheel_dir, tmp_path):
-    epochs = 40
-    reference = tmp_path / "reference"
-    subprocess.run(train_command(pinwheel_dir, reference, epochs), check=True, capture_output=True)
-
-    resumed = tmp_path / "resumed"
-    process = subprocess.Popen(train_command(pinwheel_dir, resumed, epochs), stderr=subprocess.DEVNULL)
-    checkpoint = resumed / "state" / CHECKPOINT
-    deadline = time.time() + 120
-    while time.time() < deadline and process.poll() is None:
-        if checkpoint.exists() and torch.load(checkpoint, weights_only=True)["epoch"] >= 5:
-            break
-        time.sleep(0.02)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    killed_at = torch.load(checkpoint, weights_only=True)["epoch"]
-    assert 5 <= killed_at < epochs, "the run was not killed mid-training"
-    assert not (resumed / "summary.json").exists()
-
-    result = subprocess.run(train_command(pinwheel_dir, resumed, epochs), check=True, capture_output=True, text=True)
-    assert f"resumed from {checkpoint} at epoch {killed_at}" in result.stdout
-
-    expected = json.loads((reference / "summary.json").read_text())
-    actual = json.loads((resumed / "summary.json").read_text())
-    assert actual["best"] == expected["best"] and actual["epochs_run"] == expected["epochs_run"] == epochs
-    assert (resumed / "history.csv").read_text() == (reference / "history.csv").read_text()
-    for key, value in torch.load(reference / "model.pt", weights_only=True)["state_dict"].items():
-        torch.testing.assert_close(
-            torch.load(resumed / "model.pt", weights_only=True)["state_dict"][key], value, rtol=0, atol=0
-        )
-
-
-def test_non_finite_loss_names_epoch_step_and_terms(pinwheel_dir, tmp_path):
+def test_killed_run_resumes_to_the_same_result(pinwheel_dir, tmp_path, monkeypatch):
     data = Dataset.load(pinwheel_dir)
-    data.x["train"] = data.x["train"].copy()
-    data.x["train"][:] = np.nan
+    spec = RunSpec(
+        "pinwheel", "MixtureCSRAE", {"lambda": 1.0, "K": 4, "prior": "mog"}, 2, TrainConfig(epochs=12, warmup=5)
+    )
+    reference = train_run(spec, data, tmp_path / "reference", tmp_path / "reference_state", log=lambda *_: None)
+
+    batches = RunState.batches
+
+    def killed_mid_epoch_seven(self, data, device):
+        for step, x in enumerate(batches(self, data, device)):
+            if self.epoch == 7 and step == 3:
+                raise KeyboardInterrupt  # as SIGKILL would: the epoch's progress is lost
+            yield x
+
+    monkeypatch.setattr(RunState, "batches", killed_mid_epoch_seven)
+    with pytest.raises(KeyboardInterrupt):
+        train_run(spec, data, tmp_path / "resumed", tmp_path / "state", log=lambda *_: None)
+    monkeypatch.setattr(RunState, "batches", batches)
+    assert torch.load(tmp_path / "state" / CHECKPOINT, weights_only=True)["epoch"] == 7
+    assert not (tmp_path / "resumed" / "summary.json").exists()
+
+    lines = []
+    resumed = train_run(spec, data, tmp_path / "resumed", tmp_path / "state", log=lines.append)
+    assert f"resumed from {tmp_path / 'state' / CHECKPOINT} at epoch 7" in lines
+    assert resumed["best"] == reference["best"] and resumed["epochs_run"] == reference["epochs_run"] == 12
+    assert (tmp_path / "resumed" / "history.csv").read_text() == (tmp_path / "reference" / "history.csv").read_text()
+    expected = read_saved(tmp_path / "reference" / "model.pt")["state_dict"]
+    for key, value in read_saved(tmp_path / "resumed" / "model.pt")["state_dict"].items():
+        torch.testing.assert_close(value, expected[key], rtol=0, atol=0)
+
+
+def test_command_line_training_resumes(pinwheel_dir, tmp_path):
+    from csrae.cli import main
+
+    command = [
+        "train", "--data", str(pinwheel_dir), "--model", "CSRAE", "--hp", "lambda=1", "--latent-dim", "2",
+        "--epochs", "2", "--warmup", "1", "--out", str(tmp_path / "run"),
+    ]  # fmt: skip
+    main(command)
+    first = (tmp_path / "run" / "history.csv").read_text()
+    main(command)  # a rerun finds the finished checkpoint and trains nothing
+    assert (tmp_path / "run" / "history.csv").read_text() == first
+    assert torch.load(tmp_path / "run" / "state" / CHECKPOINT, weights_only=True)["epoch"] == 2
+
+
+def test_a_run_diverging_in_its_first_step_is_recorded_and_not_retrained(pinwheel_dir, tmp_path):
+    data = Dataset.load(pinwheel_dir)
+    data.x["train"] = np.full_like(data.x["train"], np.nan)
     spec = RunSpec("pinwheel", "CSRAE", {"lambda": 1.0}, 2, TrainConfig(epochs=2, warmup=0))
-    with pytest.raises(TrainingDiverged, match=r"epoch 0, step 0: loss=nan, reconstruction=nan, regulariser="):
-        train_run(spec, data, tmp_path / "out", tmp_path / "state", log=lambda *_: None)
+    summary = train_run(spec, data, tmp_path / "out", tmp_path / "state", log=lambda *_: None)
+    diverged = summary["diverged"]
+    assert (diverged["epoch"], diverged["phase"], diverged["step"]) == (0, "train", 0)
+    assert set(diverged["terms"]) == {"loss", "reconstruction", "regulariser"} and np.isnan(diverged["terms"]["loss"])
+    assert summary["best"] is None and summary["best_epoch"] is None
+    saved = read_saved(tmp_path / "out" / "model.pt")
+    assert saved["state_dict"] is None and repr(saved["diverged"]) == repr(diverged)
+    assert (tmp_path / "out" / "history.csv").read_text().strip() == "epoch"
+    lines = []  # a rerun (a retried job) trains nothing: the checkpoint says the run is over
+    again = train_run(spec, data, tmp_path / "out", tmp_path / "state", log=lines.append)
+    assert repr(again["diverged"]) == repr(diverged) and any(
+        "resumed from" in line and "epoch 0" in line for line in lines
+    )
+
+
+def test_a_run_diverging_later_keeps_its_best_finite_weights(pinwheel_dir, tmp_path, monkeypatch):
+    data = Dataset.load(pinwheel_dir)
+    steps_per_epoch = len(data.x["train"]) // 100
+    batch, calls = Dataset.training_batch, []
+
+    def poisoned_from_epoch_two(self, indices, generator):
+        calls.append(1)
+        x = batch(self, indices, generator)
+        return x * np.nan if len(calls) == 2 * steps_per_epoch + 3 else x
+
+    monkeypatch.setattr(Dataset, "training_batch", poisoned_from_epoch_two)
+    spec = RunSpec("pinwheel", "VAE", {"beta": 1.0}, 2, TrainConfig(epochs=5, warmup=0))
+    summary = train_run(spec, data, tmp_path / "out", tmp_path / "state", log=lambda *_: None)
+    assert (summary["diverged"]["epoch"], summary["diverged"]["step"]) == (2, 2)
+    assert summary["epochs_run"] == 2 and summary["best_epoch"] in (0, 1)
+    history = np.genfromtxt(tmp_path / "out" / "history.csv", delimiter=",", names=True)
+    assert len(history) == 2 and np.isfinite(history["val_loss"]).all()
+    state = read_saved(tmp_path / "out" / "model.pt")["state_dict"]
+    assert all(torch.isfinite(v).all() for v in state.values())
+
+
+def test_a_non_finite_validation_loss_is_a_divergence(pinwheel_dir, tmp_path):
+    data = Dataset.load(pinwheel_dir)
+    spec = RunSpec("pinwheel", "CSRAE", {"lambda": 1e300}, 2, TrainConfig(epochs=3, warmup=2))
+    summary = train_run(spec, data, tmp_path / "out", tmp_path / "state", log=lambda *_: None)
+    assert (summary["diverged"]["epoch"], summary["diverged"]["phase"]) == (0, "validation")
+    assert summary["diverged"]["terms"]["val_loss"] == float("inf") and summary["best"] is None
 
 
 def test_checkpoint_from_other_settings_is_refused(pinwheel_dir, tmp_path):

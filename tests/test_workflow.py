@@ -66,23 +66,37 @@ def workdir_with(tmp_path, config_path):
         ),
     ],
 )
-def test_bad_config_fails_before_any_job(tmp_path, change, message):
+def test_bad_config_is_refused_naming_the_key(change, message):
+    """The schema, in-process, as the Snakefile applies it (``snakemake.utils.validate``)."""
+    from snakemake.exceptions import WorkflowError
+    from snakemake.utils import validate
+
     config = yaml.safe_load((ROOT / ".test" / "config" / "config.yaml").read_text())
     for key, value in change.items():
         config[key] = config[key] | value
+    schema = str(ROOT / "workflow" / "schemas" / "config.schema.yaml")
+    if message is None:  # a valid change
+        validate(config, schema)
+        return
+    with pytest.raises(WorkflowError) as error:
+        validate(config, schema)
+    assert re.search(re.escape(message).replace(r"\.\*", ".*"), str(error.value), re.DOTALL), str(error.value)
+
+
+def test_bad_config_fails_before_any_job(tmp_path):
+    """The Snakefile validates the config before any job runs."""
+    config = yaml.safe_load((ROOT / ".test" / "config" / "config.yaml").read_text())
+    config["models"] = config["models"] | {"CSRAE": {"lambda": [-0.5]}}
     (tmp_path / "config").mkdir()
     (tmp_path / "config" / "config.yaml").write_text(yaml.safe_dump(config))
     result = snakemake(tmp_path, "-n", check=False)
-    if message is None:  # a valid change: the dry run succeeds
-        assert result.returncode == 0, result.stderr
-        return
     output = result.stdout + result.stderr
-    assert result.returncode != 0
-    assert "Error validating config file" in output
-    assert re.search(re.escape(message).replace(r"\.\*", ".*"), output, re.DOTALL), output
+    assert result.returncode != 0 and "Error validating config file" in output
+    assert "-0.5 is less than the minimum of 0" in output and "['models']['CSRAE']['lambda'][0]" in output
     assert not (tmp_path / "results").exists()
 
 
+@pytest.mark.workflow
 def test_figure2_must_name_a_swept_model(tmp_path):
     config = yaml.safe_load((ROOT / ".test" / "config" / "config.yaml").read_text())
     config["models"] = {"VAE": {"beta": [1.0]}}
@@ -259,11 +273,13 @@ def test_single_target_builds_only_what_it_needs(tmp_path):
     assert "figure1" in out and "train" not in out
 
 
+@pytest.mark.workflow
 def test_lint_is_clean():
     result = subprocess.run([sys.executable, "-m", "snakemake", "--lint"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0 and "Congratulations" in result.stdout + result.stderr
 
 
+@pytest.mark.workflow
 def test_paper_config_dry_run(tmp_path, monkeypatch):
     """The whole paper DAG builds, given each dataset's files where the README says to put them."""
     data = tmp_path / "data"
@@ -291,6 +307,7 @@ def test_paper_config_dry_run(tmp_path, monkeypatch):
     assert int(counts["prepare_faces"]) == 2 and int(counts["au_table"]) == 2 and int(counts["table3"]) == 1
 
 
+@pytest.mark.workflow
 def test_missing_dataset_fails_before_any_job_saying_where_and_from_where(tmp_path, monkeypatch):
     monkeypatch.setenv("CSRAE_DATA", str(tmp_path / "data"))
     config = yaml.safe_load((ROOT / ".test" / "config" / "config.yaml").read_text())
@@ -306,6 +323,7 @@ def test_missing_dataset_fails_before_any_job_saying_where_and_from_where(tmp_pa
     assert not (tmp_path / "results").exists()
 
 
+@pytest.mark.workflow
 def test_missing_or_malformed_face_index_fails_before_any_job(tmp_path):
     workdir = with_synthetic_faces(workdir_with(tmp_path, ROOT / ".test" / "config" / "config.yaml"))
     index = workdir / "faces" / "disfa" / "index.csv"
@@ -320,9 +338,40 @@ def test_missing_or_malformed_face_index_fails_before_any_job(tmp_path):
     assert not (workdir / "results").exists()
 
 
-def test_conda_environment_matches_the_package():
-    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+def env_requirements():
     env = yaml.safe_load((ROOT / "envs" / "csrae.yaml").read_text())
-    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
-    assert sorted(p for p in pip if not p.startswith("-e")) == sorted(pyproject["project"]["dependencies"])
-    assert "-e ../" in pip
+    return next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+
+
+def test_conda_environment_matches_the_package():
+    """The rules' environment holds the library's dependencies and no path (Snakemake copies the file)."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert sorted(env_requirements()) == sorted(pyproject["project"]["dependencies"])
+
+
+@pytest.mark.workflow
+def test_conda_environment_pip_requirements_resolve(tmp_path):
+    report = tmp_path / "report.json"
+    command = [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet"]
+    subprocess.run([*command, "--report", str(report), *env_requirements()], check=True, capture_output=True)
+    names = {item["metadata"]["name"].lower() for item in json.loads(report.read_text())["install"]}
+    assert {"torch", "torchvision", "pytorch-fid", "mlxtend"} <= names
+
+
+@pytest.mark.workflow
+def test_rules_import_the_library_from_the_checkout_without_it_installed(tmp_path):
+    """A Python that has the environment's packages but not csrae runs the workflow's scripts."""
+    site = next(p for p in sys.path if p.endswith("site-packages"))
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "venv")], check=True)
+    python = tmp_path / "venv" / "bin" / "python"
+    venv_site = subprocess.run(
+        [python, "-c", "import site; print(site.getsitepackages()[0])"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    Path(venv_site, "host.pth").write_text(site + "\n")  # the packages, not their .pth hooks (csrae's editable one)
+    workdir = workdir_with(tmp_path / "run", ROOT / ".test" / "config" / "config.yaml")
+    probe = subprocess.run([python, "-c", "import csrae"], cwd=workdir, capture_output=True, text=True)
+    assert probe.returncode != 0 and "No module named 'csrae'" in probe.stderr
+    command = [python, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(workdir), "--cores", "1"]
+    result = subprocess.run([*command, "results/data/pinwheel/data.npz"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "'name': 'pinwheel'" in (workdir / "results" / "logs" / "prepare" / "pinwheel.log").read_text()

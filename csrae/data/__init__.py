@@ -38,6 +38,13 @@ DATASETS: dict[str, Callable[..., Dataset]] = {
 }
 IMAGE_DATASETS = frozenset(DATASETS) - {"pinwheel"}  # FID on these uses a trained domain classifier
 UNLABELLED_DATASETS = frozenset({"static_mnist"})  # no kNN error (Table II) on these
+# An unlabelled dataset cannot train its own domain classifier: its FID uses one trained on a labelled
+# dataset of the same domain (static MNIST's binarised digits are MNIST digits).
+FID_CLASSIFIER_DATASET = {"static_mnist": "dynamic_mnist"}
+# How a dataset's files are checked when prepared: "checksum" — the published checksums, sizes and value
+# ranges (the default); "shape" — only the format, image shape and value range, which accepts copies that
+# are not the published files (a re-compressed mirror, a small subset).
+VERIFY = ("checksum", "shape")
 SOURCE_FILES: dict[str, tuple[SourceFile, ...]] = {
     "static_mnist": tuple(STATIC_FILES.values()),
     "dynamic_mnist": MNIST_FILES,
@@ -52,12 +59,24 @@ def default_source(name: str) -> Path:
     return Path(os.environ.get("CSRAE_DATA", "data")) / name
 
 
-def prepare_dataset(name: str, path: str | Path | None = None, **options) -> Dataset:
-    """Generate or load dataset ``name``; ``path`` is its source file or directory."""
+def fid_classifier_dataset(name: str) -> str:
+    """The dataset whose domain classifier gives ``name``'s FID features: itself, unless it is unlabelled."""
+    if name not in IMAGE_DATASETS:
+        raise ValueError(f"{name!r} is not an image dataset: its FID uses the raw data, not a classifier")
+    return FID_CLASSIFIER_DATASET.get(name, name)
+
+
+def prepare_dataset(name: str, path: str | Path | None = None, verify: str = "checksum", **options) -> Dataset:
+    """Generate or load dataset ``name``; ``path`` is its source file or directory, ``verify`` one of
+    :data:`VERIFY` (ignored for a generated dataset)."""
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; choose one of {sorted(DATASETS)}")
+    if verify not in VERIFY:
+        raise ValueError(f"verify must be one of {VERIFY}, got {verify!r}")
     if path is None and name not in SELF_LOCATING:
         path = default_source(name)
+    if name != "pinwheel":
+        options["strict"] = verify == "checksum"
     return DATASETS[name](**({"path": path} if path is not None else {}), **options)
 
 
@@ -99,6 +118,9 @@ def download_dataset(name: str, directory: str | Path) -> Path:
 
 __all__ = [
     "DATASETS",
+    "FID_CLASSIFIER_DATASET",
+    "VERIFY",
+    "fid_classifier_dataset",
     "IMAGE_DATASETS",
     "UNLABELLED_DATASETS",
     "check_sources",

@@ -5,13 +5,13 @@ Stored as ``data.npz`` (arrays, read with ``allow_pickle=False``) beside
 """
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
+
+from csrae.io import atomic_write, atomic_write_text
 
 SPLITS = ("train", "val", "test")
 EVAL_BINARIZATION_SEED = 1234  # val/test are binarised once, with this seed
@@ -89,24 +89,6 @@ class Dataset:
             binarize=meta["binarize"],
             provenance=meta["provenance"],
         )
-
-
-def atomic_write(path: Path, write) -> None:
-    """Write through ``write(file)`` to a temporary file, then rename it over ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write(path, lambda f: f.write(text.encode()))
 
 
 def split_indices(labels: np.ndarray, fractions: tuple[float, float, float], seed: int) -> dict[str, np.ndarray]:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from csrae.data.dataset import atomic_write
+from csrae.io import atomic_write
 
 
 class DatasetFileError(RuntimeError):

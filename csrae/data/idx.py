@@ -5,7 +5,6 @@ import zlib
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from csrae.data.download import DatasetFileError
 
@@ -34,6 +33,8 @@ def read_idx(path: Path) -> np.ndarray:
 
 def read_amat(path: Path, columns: int = 784) -> np.ndarray:
     """Larochelle's binarised MNIST: one image per line, ``columns`` space-separated 0/1 values."""
+    import pandas as pd  # imported here: only the .amat reader needs it
+
     try:
         table = pd.read_csv(path, sep=r"\s+", header=None, dtype=np.float32).to_numpy()
     except (OSError, ValueError, pd.errors.ParserError) as error:

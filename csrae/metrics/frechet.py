@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from csrae.data.dataset import atomic_write
+from csrae.io import atomic_write
 
 
 def gaussian_statistics(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1,7 +1,6 @@
 """kNN classification error on latent samples (paper Sec. 4.4, Table II)."""
 
 import numpy as np
-from sklearn.neighbors import NearestNeighbors
 
 
 def knn_errors(
@@ -13,6 +12,8 @@ def knn_errors(
     the majority label of the first k neighbours, ties going to the smallest
     label, as scikit-learn's ``KNeighborsClassifier`` decides.
     """
+    from sklearn.neighbors import NearestNeighbors  # imported here: scikit-learn takes a second to load
+
     classes, train_index = np.unique(train_y, return_inverse=True)
     neighbours = NearestNeighbors(n_neighbors=max(ks)).fit(train_z).kneighbors(test_z, return_distance=False)
     votes = np.zeros((len(test_z), len(classes)), dtype=np.int64)

@@ -32,16 +32,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from csrae.likelihoods import Likelihood, make_likelihood
-from csrae.models import (
-    HYPERPARAMETERS,
-    WEIGHT_NAME,
-    build_prior,
-    cauchy_schwarz_to_prior,
-    parse_setting_id,
-    sampled_kl,
-    setting_id,
-    standard_kl,
-)
+from csrae.models import build_prior, cauchy_schwarz_to_prior, sampled_kl, standard_kl
+from csrae.naming import SSL_HYPERPARAMETERS, SUPERVISED_MODELS, WEIGHT_NAME
 from csrae.networks import FACE_ENCODER_DIM, OnImages, face_decoder, face_encoder, mlp
 
 # The regulariser on z of each semi-supervised model (Sec. 4.5 compares these four).
@@ -244,33 +236,6 @@ class SupervisedClassifier(nn.Module):
 
     def forward(self, x_l, y_l, x_u=None, weight=None, noise=None) -> SemiSupervisedTerms:
         return self.loss(x_l, y_l, x_u, weight, noise)
-
-
-SUPERVISED_MODELS = ("CNN", "ResNet18")
-SEMI_SUPERVISED_MODELS = tuple(Z_REGULARISERS)
-# Hyperparameters of the semi-supervised models: the unsupervised model's, plus α (eq. 27).
-SSL_HYPERPARAMETERS = {m: (*HYPERPARAMETERS[m], "alpha") for m in SEMI_SUPERVISED_MODELS} | {
-    m: () for m in SUPERVISED_MODELS
-}
-
-
-SUPERVISED_SETTING = "supervised"
-
-
-def ssl_setting_id(model: str, latent_dim: int, hparams: dict) -> str:
-    """``z=40_lambda=1_alpha=10``-style names; every supervised run is ``supervised``."""
-    if model in SUPERVISED_MODELS:
-        return SUPERVISED_SETTING
-    return setting_id(model, latent_dim, hparams, SSL_HYPERPARAMETERS[model])
-
-
-def parse_ssl_setting_id(model: str, text: str) -> tuple[int, dict]:
-    """Inverse of :func:`ssl_setting_id`: latent dimension (0 for supervised models) and hyperparameters."""
-    if model in SUPERVISED_MODELS:
-        if text != SUPERVISED_SETTING:
-            raise ValueError(f"supervised {model} runs are named {SUPERVISED_SETTING!r}, got {text!r}")
-        return 0, {}
-    return parse_setting_id(model, text, SSL_HYPERPARAMETERS[model])
 
 
 def feature_network(architecture: str, data_dim: int, image_shape) -> tuple[nn.Module, int]:

@@ -6,57 +6,33 @@ with the lowest mean validation error (over seeds and folds) is selected;
 its test error or F1 is reported as mean ± standard error over those runs.
 """
 
-import re
-
 import numpy as np
 import pandas as pd
 
-from csrae.selection import mean_and_standard_error, mean_se_cell
+from csrae.selection import mean_and_standard_error, mean_se_cell, summarise_settings
 
 GROUP = ["dataset", "model", "labels"]
 PART = {"disfa": "b", "fera2015": "c"}  # Table III(a) holds the digit datasets
 AU_TABLE = {"disfa": "table7", "fera2015": "table8"}
 
 
-def labels_id(labels: float, fraction: bool, supervised: bool = False) -> str:
-    """The label budget as a path part: ``n=250`` (a count), ``p=0.1`` (a fraction) or ``all`` (supervised)."""
-    if supervised:
-        return "all"
-    return f"p={labels:g}" if fraction else f"n={int(labels)}"
-
-
-def parse_labels_id(text: str) -> float:
-    """Inverse of :func:`labels_id`."""
-    if text == "all":
-        return 1.0
-    match = re.fullmatch(r"(n|p)=([0-9.]+)", text)
-    if not match:
-        raise ValueError(f"{text!r} is not a label budget of the form n=<count>, p=<fraction> or all")
-    return float(match[2])
-
-
 def sweep_summary(records: list[dict]) -> pd.DataFrame:
-    """One row per setting: means of every numeric metric over seeds and folds, the run count, ``selected``."""
-    frame = pd.DataFrame(records)
-    numeric = [
-        c for c in frame.columns if c not in ("seed", "fold", "labels") and pd.api.types.is_numeric_dtype(frame[c])
-    ]
-    groups = frame.groupby([*GROUP, "hp"], sort=False)
-    summary = groups[numeric].mean()
-    summary["n_runs"] = groups.size()
-    summary = summary.reset_index().sort_values([*GROUP, "val_error"], kind="stable").reset_index(drop=True)
-    summary["selected"] = ~summary.duplicated(GROUP)
+    """One row per setting: means of every numeric metric over seeds and folds (runs that diverged left
+    out and named in ``diverged``), the run count, ``selected``."""
+    summary = summarise_settings(pd.DataFrame(records), [*GROUP, "hp"], ["fold", "seed"], "val_error")
+    summary = summary.sort_values([*GROUP, "val_error"], kind="stable").reset_index(drop=True)
+    summary["selected"] = ~summary.duplicated(GROUP) & (summary["n_runs"] > 0)
     return summary
 
 
 def selected_runs(records: list[dict]) -> list[list[dict]]:
-    """Per dataset, model and label budget: the runs (seeds, folds) of its selected setting."""
+    """Per dataset, model and label budget: the runs (seeds, folds) of its selected setting that did not diverge."""
     summary = sweep_summary(records)
     chosen = {(*row[GROUP], row["hp"]) for _, row in summary[summary["selected"]].iterrows()}
     groups: dict[tuple, list[dict]] = {}
     for record in records:
         key = tuple(record[k] for k in [*GROUP, "hp"])
-        if key in chosen:
+        if key in chosen and "diverged" not in record:
             groups.setdefault(key, []).append(record)
     return list(groups.values())
 

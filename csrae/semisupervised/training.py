@@ -18,22 +18,20 @@ import numpy as np
 import torch
 from torch import nn
 
-from csrae.data.dataset import atomic_write_text
+from csrae.io import atomic_write_text
 from csrae.metrics.classification import error_rate, f1_scores
+from csrae.naming import SUPERVISED_MODELS, labels_id, ssl_setting_id
 from csrae.run import default_device, save_model
 from csrae.semisupervised.data import LabelledSplit, epoch_batches, labelled_batches
 from csrae.semisupervised.models import (
-    SUPERVISED_MODELS,
     LabelSpace,
     Noise,
     SemiSupervisedTerms,
     SupervisedClassifier,
     build_m2,
     build_supervised,
-    ssl_setting_id,
 )
-from csrae.semisupervised.selection import labels_id
-from csrae.trainer import RunState, TrainConfig, check_finite, fit
+from csrae.trainer import RunState, TrainConfig, fit
 
 
 @dataclass
@@ -128,7 +126,7 @@ class SemiSupervisedTrainer:
             self.optimizer.step()
             steps.append(terms.stacked().detach())
         step_terms = torch.stack(steps).cpu()
-        check_finite(step_terms, self.run.epoch, weight, SemiSupervisedTerms.NAMES)
+        self.run.check_steps(step_terms, weight, SemiSupervisedTerms.NAMES)
         return {f"train_{name}": float(v) for name, v in zip(SemiSupervisedTerms.NAMES, step_terms.mean(0))}
 
     @torch.no_grad()
@@ -152,8 +150,8 @@ class SemiSupervisedTrainer:
         val = self.evaluate("val")
         return {f"val_{k}": v for k, v in val.items()} | {"val_error": validation_error(val)}
 
-    def fit(self) -> dict:
-        """Train until the epoch budget or the look-ahead runs out; return the best epoch's row."""
+    def fit(self) -> dict | None:
+        """Train until the epoch budget, the look-ahead or a divergence; return the best epoch's row."""
         return fit(self.model, self.optimizer, self.run, self.train_epoch, self.validate)
 
 
@@ -161,7 +159,8 @@ def train_semisupervised(
     spec: SemiSupervisedSpec, split: LabelledSplit, out_dir, state_dir, device=None, log=print
 ) -> dict:
     """Train ``spec`` (resuming from ``state_dir``), then write ``model.pt``, ``history.csv`` and
-    ``metrics.json`` (validation and test classification metrics of the best epoch) to ``out_dir``."""
+    ``metrics.json`` (validation and test classification metrics of the best epoch; for a diverged run
+    also ``diverged``, and no metrics if it has no finite epoch) to ``out_dir``."""
     device = torch.device(device) if device else default_device()
     model = spec.build(split)
     log(
@@ -172,26 +171,25 @@ def train_semisupervised(
     best = trainer.fit()
     out_dir = Path(out_dir)
     trainer.run.write_history(out_dir / "history.csv")
-    save_model(model, spec, out_dir / "model.pt")
-    val, test = trainer.evaluate("val"), trainer.evaluate("test")
-    record = (
-        {
-            "dataset": spec.dataset,
-            "model": spec.model,
-            "labels": spec.labels,
-            "fold": spec.fold,
-            "seed": spec.train.seed,
-            "hp": ssl_setting_id(spec.model, spec.latent_dim, spec.hparams),
-            "labels_id": labels_id(spec.labels, split.labels.multi_label, spec.model in SUPERVISED_MODELS),
-            "n_labelled": len(split.labelled),
-            "best_epoch": best["epoch"],
-            "epochs_run": trainer.run.epoch,
-        }
-        | spec.hparams
-        | {f"val_{k}": v for k, v in val.items()}
-        | {f"test_{k}": v for k, v in test.items()}
-    )
-    record["val_error"] = validation_error(val)
+    save_model(model if best else None, spec, out_dir / "model.pt", trainer.run.diverged)
+    record = {
+        "dataset": spec.dataset,
+        "model": spec.model,
+        "labels": spec.labels,
+        "fold": spec.fold,
+        "seed": spec.train.seed,
+        "hp": ssl_setting_id(spec.model, spec.latent_dim, spec.hparams),
+        "labels_id": labels_id(spec.labels, split.labels.multi_label, spec.model in SUPERVISED_MODELS),
+        "n_labelled": len(split.labelled),
+        "best_epoch": best["epoch"] if best else None,
+        "epochs_run": trainer.run.epoch,
+    } | spec.hparams
+    if trainer.run.diverged:
+        record["diverged"] = trainer.run.diverged
+    if best:  # the best finite weights: validation and test metrics
+        val, test = trainer.evaluate("val"), trainer.evaluate("test")
+        record |= {f"val_{k}": v for k, v in val.items()} | {f"test_{k}": v for k, v in test.items()}
+        record["val_error"] = validation_error(val)
+        log(f"seed {spec.train.seed}: best epoch {best['epoch']}, val {validation_error(val):.2f}, test {test}")
     atomic_write_text(out_dir / "metrics.json", json.dumps(record, indent=2))
-    log(f"seed {spec.train.seed}: best epoch {best['epoch']}, val {validation_error(val):.2f}, test {test}")
     return record

@@ -1,35 +1,83 @@
 import itertools
+import os
 
 import csrae.data
 
 from snakemake.utils import validate
 
 from csrae.data.faces import ACTION_UNITS, N_FOLDS, read_index
-from csrae.models import HYPERPARAMETERS, WEIGHT_NAME, setting_id, structure_id
-from csrae.selection import CRITERIA
-from csrae.semisupervised.models import (
+from csrae.naming import (
+    HYPERPARAMETERS,
     SSL_HYPERPARAMETERS,
     SUPERVISED_MODELS,
     SUPERVISED_SETTING,
+    WEIGHT_NAME,
+    labels_id,
+    setting_id,
     ssl_setting_id,
+    structure_id,
 )
-from csrae.semisupervised.selection import AU_TABLE, labels_id
+from csrae.selection import CRITERIA
+from csrae.semisupervised.selection import AU_TABLE
 
 validate(config, schema="../schemas/config.schema.yaml")
 
 RUN = "results/runs/{dataset}/{model}/{hp}/seed{seed}"
-RUN_MINUTES = config["resources"]["minutes_per_seed"] * len(config["seeds"])
 DATASETS = list(config["datasets"])
 IMAGE_DATASETS = [d for d in DATASETS if d in csrae.data.IMAGE_DATASETS]
 SSL = config.get("semisupervised", {"datasets": {}})
 SSL_DATASETS = list(SSL["datasets"])
 FACE_DATASETS = [d for d in SSL_DATASETS if d in ACTION_UNITS]
 DIGIT_DATASETS = [d for d in SSL_DATASETS if d not in ACTION_UNITS]
+# Datasets prepared only to train another's FID classifier (static MNIST's is dynamic MNIST's).
+FID_CLASSIFIER_ONLY = sorted(
+    {csrae.data.fid_classifier_dataset(d) for d in IMAGE_DATASETS}
+    - set(DATASETS + SSL_DATASETS)
+)
+PREPARED = sorted(set(DATASETS + DIGIT_DATASETS + FID_CLASSIFIER_ONLY))
+
+# Memory (MB) and run time per seed (minutes; a job runs every seed of a
+# setting, and asks for more on each retry) of the GPU rules, unless
+# `resources.<rule>` or a dataset's `resources.<rule>` says otherwise.
+GPU_JOBS = {
+    "train": {"mem_mb": 4000, "minutes_per_seed": 120},
+    "evaluate": {"mem_mb": 4000, "minutes_per_seed": 60},
+    "train_semisupervised": {"mem_mb": 8000, "minutes_per_seed": 120},
+}
+# Jobs that ask for a GPU go to this partition (slurm/config.yaml sets the rest).
+GPU_PARTITION = os.environ.get("CSRAE_SLURM_GPU_PARTITION")
 
 
 def dataset_settings(dataset):
     """A dataset's entry in ``datasets`` or, for one only in the semi-supervised study, there."""
-    return config["datasets"].get(dataset) or SSL["datasets"][dataset]
+    return config["datasets"].get(dataset) or SSL["datasets"].get(dataset) or {}
+
+
+def job_settings(rule, dataset):
+    """A GPU rule's memory and run time for one dataset: defaults, then the config's, then the dataset's."""
+    section = SSL["datasets"] if rule == "train_semisupervised" else config["datasets"]
+    overrides = section[dataset].get("resources", {}).get(rule, {})
+    return GPU_JOBS[rule] | config["resources"].get(rule, {}) | overrides
+
+
+def gpu_job(rule):
+    """The resources of a rule that trains or evaluates models: ``gpus_per_job`` GPUs, on the GPU
+    partition ($CSRAE_SLURM_GPU_PARTITION) whenever a GPU is asked for, with the memory and run time of
+    :func:`job_settings`."""
+    gpus = config["resources"]["gpus_per_job"]
+
+    def runtime(wildcards, attempt):
+        minutes = job_settings(rule, wildcards.dataset)["minutes_per_seed"]
+        return minutes * len(config["seeds"]) * attempt
+
+    resources = {
+        "gpu": gpus,
+        "mem_mb": lambda wildcards: job_settings(rule, wildcards.dataset)["mem_mb"],
+        "runtime": runtime,
+    }
+    if gpus and GPU_PARTITION:
+        resources["slurm_partition"] = GPU_PARTITION
+    return resources
 
 
 def face_source(dataset):
@@ -38,16 +86,30 @@ def face_source(dataset):
 
 
 # Missing or malformed source data stops the run here, before any job.
-for _dataset in set(DATASETS + DIGIT_DATASETS):
-    if not exists(f"results/data/{_dataset}/data.npz"):
+for _dataset in PREPARED:
+    if exists(f"results/data/{_dataset}/data.npz"):
+        continue
+    try:
         csrae.data.check_sources(_dataset, dataset_settings(_dataset).get("source"))
+    except csrae.data.DatasetFileError as error:
+        if _dataset not in FID_CLASSIFIER_ONLY:
+            raise
+        users = [
+            d
+            for d in IMAGE_DATASETS
+            if csrae.data.fid_classifier_dataset(d) == _dataset
+        ]
+        raise csrae.data.DatasetFileError(
+            f"the FID of {', '.join(users)} (unlabelled) uses a classifier trained on {_dataset}, "
+            f"whose files are needed too: {error}"
+        ) from None
 for _dataset in FACE_DATASETS:
     if not exists(f"results/data/{_dataset}/faces.json"):
         read_index(_dataset, face_source(_dataset), check_frames=False)
 
 
 wildcard_constraints:
-    dataset="|".join(sorted(set(DATASETS + SSL_DATASETS))),
+    dataset="|".join(sorted(set(PREPARED + SSL_DATASETS))),
     model="|".join(HYPERPARAMETERS),
     study="|".join(CRITERIA),
     hp="[^/]+",
@@ -108,9 +170,19 @@ def first_structure(dataset, model):
 
 
 def feature_net_input(wildcards):
+    """The domain classifier of an image dataset's FID (:func:`csrae.data.fid_classifier_dataset`)."""
     if wildcards.dataset in IMAGE_DATASETS:
-        return rules.feature_net.output[0].format(dataset=wildcards.dataset)
+        donor = csrae.data.fid_classifier_dataset(wildcards.dataset)
+        return rules.feature_net.output[0].format(dataset=donor)
     return []
+
+
+def feature_net_label(wildcards):
+    """The classifier's dataset, where it is not the evaluated one (named in Table I's fid_features)."""
+    if wildcards.dataset not in IMAGE_DATASETS:
+        return None
+    donor = csrae.data.fid_classifier_dataset(wildcards.dataset)
+    return donor if donor != wildcards.dataset else None
 
 
 def all_selections(study):
@@ -146,20 +218,27 @@ def check_figure2():
 check_figure2()
 
 
+def all_sweeps():
+    """Every sweep table: per study, dataset and model, and per semi-supervised dataset."""
+    return [
+        f"results/selection/{study}/{dataset}/{model}_sweep.csv"
+        for dataset in DATASETS
+        for study in studies(dataset)
+        for model in model_grids(dataset)
+    ] + [f"results/semisupervised/selection/{d}_sweep.csv" for d in SSL_DATASETS]
+
+
 def all_outputs():
     outputs = [
         f"results/{name}"
         for name in ("table1.csv", "table1.md", "table2.csv", "table2.md")
     ]
+    outputs += ["results/diverged.csv", "results/diverged.md"]
     outputs.append("results/figures/figure1.png")
     if "figure2" in config:
         outputs.append("results/figures/figure2.png")
+    outputs += all_sweeps()
     for dataset in DATASETS:
-        for study in studies(dataset):
-            outputs += [
-                f"results/selection/{study}/{dataset}/{model}_sweep.csv"
-                for model in model_grids(dataset)
-            ]
         outputs += [
             f"results/figures/figure3_{dataset}_{model}.png"
             for model in model_grids(dataset)
@@ -239,5 +318,4 @@ def ssl_outputs():
         "results/table3.csv",
         "results/table3.md",
         *(f"results/{AU_TABLE[d]}.csv" for d in FACE_DATASETS),
-        *(f"results/semisupervised/selection/{d}_sweep.csv" for d in SSL_DATASETS),
     ]

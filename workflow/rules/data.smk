@@ -8,6 +8,9 @@ rule prepare_dataset:
         "../../envs/csrae.yaml"
     params:
         source=lambda wildcards: dataset_settings(wildcards.dataset).get("source"),
+        verify=lambda wildcards: dataset_settings(wildcards.dataset).get(
+            "verify", "checksum"
+        ),
     script:
         "../scripts/prepare.py"
 

@@ -25,6 +25,25 @@ rule tables:
         "../scripts/tables.py"
 
 
+rule diverged:
+    input:
+        sweeps=all_sweeps(),
+    output:
+        csv=report(
+            "results/diverged.csv",
+            caption="../report/diverged.rst",
+            category="Model selection",
+            labels={"table": "diverged runs"},
+        ),
+        md="results/diverged.md",
+    log:
+        "results/logs/diverged.log",
+    conda:
+        "../../envs/csrae.yaml"
+    script:
+        "../scripts/diverged.py"
+
+
 rule figure1:
     output:
         report(
@@ -115,11 +134,7 @@ rule figure7:
     input:
         selected="results/selection/generative/{dataset}/MixtureCSRAE.json",
         models=lambda wildcards: run_paths(
-            "model.pt",
-            wildcards.dataset,
-            "MixtureCSRAE",
-            seeds=config["seeds"][:1],
-            study="generative",
+            "model.pt", wildcards.dataset, "MixtureCSRAE", study="generative"
         ),
         data=rules.prepare_dataset.output.data,
     output:
@@ -133,8 +148,6 @@ rule figure7:
         "results/logs/figure7/{dataset}.log",
     conda:
         "../../envs/csrae.yaml"
-    params:
-        seed=config["seeds"][0],
     script:
         "../scripts/figure7.py"
 
@@ -149,11 +162,7 @@ rule image_grids:
             path
             for model in model_grids(wildcards.dataset)
             for path in run_paths(
-                "artefacts.npz",
-                wildcards.dataset,
-                model,
-                seeds=config["seeds"][:1],
-                study="generative",
+                "artefacts.npz", wildcards.dataset, model, study="generative"
             )
         ],
         meta=rules.prepare_dataset.output.meta,
@@ -174,7 +183,5 @@ rule image_grids:
         "results/logs/image_grids/{dataset}.log",
     conda:
         "../../envs/csrae.yaml"
-    params:
-        seed=config["seeds"][0],
     script:
         "../scripts/image_grids.py"

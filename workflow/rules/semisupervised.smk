@@ -26,9 +26,7 @@ rule train_semisupervised:
         "../../envs/csrae.yaml"
     threads: 1
     resources:
-        gpu=config["resources"]["gpus_per_job"],
-        mem_mb=8000,
-        runtime=lambda wildcards, attempt: RUN_MINUTES * attempt,
+        **gpu_job("train_semisupervised"),
     params:
         seeds=config["seeds"],
         state_dirs=lambda wildcards: expand(

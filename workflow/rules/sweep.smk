@@ -27,9 +27,7 @@ rule train:
         "../../envs/csrae.yaml"
     threads: 1
     resources:
-        gpu=config["resources"]["gpus_per_job"],
-        mem_mb=4000,
-        runtime=lambda wildcards, attempt: RUN_MINUTES * attempt,
+        **gpu_job("train"),
     params:
         seeds=config["seeds"],
         pack=config["resources"]["pack_seeds"],
@@ -67,11 +65,10 @@ rule evaluate:
         "../../envs/csrae.yaml"
     threads: 1
     resources:
-        gpu=config["resources"]["gpus_per_job"],
-        mem_mb=4000,
-        runtime=lambda wildcards, attempt: RUN_MINUTES * attempt // 2,
+        **gpu_job("evaluate"),
     params:
         seeds=config["seeds"],
         evaluation=config["evaluation"],
+        feature_net_label=feature_net_label,
     script:
         "../scripts/evaluate.py"

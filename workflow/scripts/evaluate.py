@@ -22,4 +22,5 @@ for seed, model, metrics, artefacts in outputs:
         artefacts,
         feature_net_path=snakemake.input.feature_net or None,
         inception=inception,
+        feature_net_label=snakemake.params.feature_net_label,
     )

@@ -15,7 +15,8 @@ for path in snakemake.input.selections:
     selection = json.loads(Path(path).read_text())
     best = min(selection["selected"], key=lambda choice: choice["criterion_mean"])
     run = Path(path).parents[3] / "runs" / selection["dataset"] / selection["model"] / best["hp"]
-    with np.load(run / f"seed{snakemake.params.seed}" / "artefacts.npz", allow_pickle=False) as art:
+    seed = best["runs"][0]["seed"]  # the first seed that did not diverge
+    with np.load(run / f"seed{seed}" / "artefacts.npz", allow_pickle=False) as art:
         label = f"{selection['model']} ({best['hp']})"
         samples.append((label, art["samples"]))
         if not reconstructions:

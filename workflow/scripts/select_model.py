@@ -4,9 +4,8 @@ import json
 import sys
 from pathlib import Path
 
-from csrae.data.dataset import atomic_write_text
+from csrae.io import atomic_write_text, write_json
 from csrae.selection import select
-from csrae.steps import write_json
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 criterion = snakemake.params.criterion
@@ -18,7 +17,12 @@ atomic_write_text(Path(snakemake.output.sweep), summary.to_csv(index=False))
 wc = snakemake.wildcards
 means = summary.set_index("hp")[criterion]
 selected = [
-    {"structure": structure, "hp": hp, "criterion_mean": means[hp], "runs": [r for r in records if r["hp"] == hp]}
+    {
+        "structure": structure,
+        "hp": hp,
+        "criterion_mean": means[hp],
+        "runs": [r for r in records if r["hp"] == hp and "diverged" not in r],
+    }
     for structure, hp in best.items()
 ]
 write_json(
@@ -27,3 +31,5 @@ write_json(
 )
 for choice in selected:
     print(f"{wc.study}: {choice['hp']} for {wc.model} on {wc.dataset}, {criterion} {choice['criterion_mean']:.4f}")
+for _, row in summary[summary["n_diverged"] > 0].iterrows():
+    print(f"left out of selection: {row['hp']}: {row['diverged']}")

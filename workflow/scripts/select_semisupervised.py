@@ -4,9 +4,8 @@ import json
 import sys
 from pathlib import Path
 
-from csrae.data.dataset import atomic_write_text
+from csrae.io import atomic_write_text, write_json
 from csrae.semisupervised.selection import selected_runs, sweep_summary
-from csrae.steps import write_json
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 records = [json.loads(Path(p).read_text()) for p in snakemake.input]

@@ -4,7 +4,7 @@ import json
 import sys
 from pathlib import Path
 
-from csrae.data.dataset import atomic_write_text
+from csrae.io import atomic_write_text
 from csrae.semisupervised.selection import table3, table3_markdown
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)

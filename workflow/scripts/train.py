@@ -6,7 +6,7 @@ from pathlib import Path
 import torch
 
 from csrae.data import Dataset
-from csrae.models import parse_setting_id
+from csrae.naming import parse_setting_id
 from csrae.run import RunSpec, train_pack, train_run
 from csrae.trainer import TrainConfig
 

@@ -5,9 +5,8 @@ from pathlib import Path
 
 import torch
 
+from csrae.naming import SUPERVISED_MODELS, parse_labels_id, parse_ssl_setting_id
 from csrae.semisupervised.data import load_split
-from csrae.semisupervised.models import SUPERVISED_MODELS, parse_ssl_setting_id
-from csrae.semisupervised.selection import parse_labels_id
 from csrae.semisupervised.training import SemiSupervisedConfig, SemiSupervisedSpec, train_semisupervised
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "a", buffering=1)

@@ -1,0 +1,121 @@
+"""The names of models, hyperparameters, settings, label budgets and outcomes: one registry, no torch.
+
+A *setting* is a latent dimension plus a model's hyperparameters, named
+``z=40_lambda=0.5_K=100_prior=vamp``; settings that differ only in the
+regulariser weight share a *structure* (``z=40_K=100_prior=vamp``).  The
+workflow's schema lists the same names (``tests/test_naming.py`` checks).
+"""
+
+import re
+
+MODEL_NAMES = ("VAE", "IWAE", "VampPriorVAE", "CSRAE", "MixtureCSRAE")
+# The hyperparameters each model takes, and the one that weights its regulariser.
+HYPERPARAMETERS = {
+    "VAE": ("beta",),
+    "IWAE": ("beta", "n_iw"),
+    "VampPriorVAE": ("beta", "K"),
+    "CSRAE": ("lambda",),
+    "MixtureCSRAE": ("lambda", "K", "prior"),
+}
+WEIGHT_NAME = {model: names[0] for model, names in HYPERPARAMETERS.items()}
+INTEGER_HYPERPARAMETERS = {"K", "n_iw"}
+# MixtureCSRAE's prior: learned MoG from a network (Table VI), directly parametrised MoG, or VampPrior.
+MIXTURE_PRIORS = ("mog", "mog-direct", "vamp")
+
+SUPERVISED_MODELS = ("CNN", "ResNet18")
+SEMI_SUPERVISED_MODELS = ("VAE", "VampPriorVAE", "CSRAE", "MixtureCSRAE")  # Sec. 4.5 compares these four
+# Hyperparameters of the semi-supervised models: the unsupervised model's, plus α (eq. 27).
+SSL_HYPERPARAMETERS = {m: (*HYPERPARAMETERS[m], "alpha") for m in SEMI_SUPERVISED_MODELS} | {
+    m: () for m in SUPERVISED_MODELS
+}
+
+
+SUPERVISED_SETTING = "supervised"
+
+
+def ssl_setting_id(model: str, latent_dim: int, hparams: dict) -> str:
+    """``z=40_lambda=1_alpha=10``-style names; every supervised run is ``supervised``."""
+    if model in SUPERVISED_MODELS:
+        return SUPERVISED_SETTING
+    return setting_id(model, latent_dim, hparams, SSL_HYPERPARAMETERS[model])
+
+
+def parse_ssl_setting_id(model: str, text: str) -> tuple[int, dict]:
+    """Inverse of :func:`ssl_setting_id`: latent dimension (0 for supervised models) and hyperparameters."""
+    if model in SUPERVISED_MODELS:
+        if text != SUPERVISED_SETTING:
+            raise ValueError(f"supervised {model} runs are named {SUPERVISED_SETTING!r}, got {text!r}")
+        return 0, {}
+    return parse_setting_id(model, text, SSL_HYPERPARAMETERS[model])
+
+
+def _item(name: str, value) -> str:
+    return f"{name}={value:g}" if isinstance(value, float | int) else f"{name}={value}"
+
+
+def hp_id(model: str, hparams: dict, names=None) -> str:
+    """A path-safe name for a hyperparameter setting, e.g. ``lambda=0.5_K=10_prior=mog``.
+
+    ``names`` are the hyperparameters in order (default: the model's, :data:`HYPERPARAMETERS`).
+    """
+    return "_".join(_item(name, hparams[name]) for name in names or HYPERPARAMETERS[model])
+
+
+def parse_hp_id(model: str, text: str, names=None) -> dict:
+    """Inverse of :func:`hp_id` (names may hold underscores, e.g. ``n_iw``)."""
+    names = names or HYPERPARAMETERS[model]
+    items = re.split(r"_(?=(?:{})=)".format("|".join(map(re.escape, names))), text)
+    pairs = dict(item.split("=", 1) for item in items if "=" in item)
+    if list(pairs) != list(names) or len(items) != len(names):
+        raise ValueError(f"{text!r} does not name the hyperparameters of {model}: {names}")
+    return {name: parse_value(name, value) for name, value in pairs.items()}
+
+
+def setting_id(model: str, latent_dim: int, hparams: dict, names=None) -> str:
+    """A run's setting in the sweep: latent dimension, then hyperparameters, e.g. ``z=40_lambda=1``."""
+    return f"z={latent_dim}_{hp_id(model, hparams, names)}"
+
+
+def parse_setting_id(model: str, text: str, names=None) -> tuple[int, dict]:
+    """Inverse of :func:`setting_id`: the latent dimension and the hyperparameters."""
+    match = re.fullmatch(r"z=(\d+)_(.+)", text)
+    if not match:
+        raise ValueError(f"{text!r} is not a sweep setting of the form z=<latent dim>_<hyperparameters>")
+    return int(match[1]), parse_hp_id(model, match[2], names)
+
+
+def structure_id(model: str, setting: str) -> str:
+    """The setting without its regulariser weight, e.g. ``z=40_K=10_prior=mog``: selection picks the weight."""
+    latent_dim, hparams = parse_setting_id(model, setting)
+    rest = [_item(name, hparams[name]) for name in HYPERPARAMETERS[model] if name != WEIGHT_NAME[model]]
+    return "_".join([f"z={latent_dim}", *rest])
+
+
+def parse_value(name: str, value: str):
+    if name in INTEGER_HYPERPARAMETERS:
+        return int(value)
+    return value if name == "prior" else float(value)
+
+
+def labels_id(labels: float, fraction: bool, supervised: bool = False) -> str:
+    """The label budget as a path part: ``n=250`` (a count), ``p=0.1`` (a fraction) or ``all`` (supervised)."""
+    if supervised:
+        return "all"
+    return f"p={labels:g}" if fraction else f"n={int(labels)}"
+
+
+def parse_labels_id(text: str) -> float:
+    """Inverse of :func:`labels_id`."""
+    if text == "all":
+        return 1.0
+    match = re.fullmatch(r"(n|p)=([0-9.]+)", text)
+    if not match:
+        raise ValueError(f"{text!r} is not a label budget of the form n=<count>, p=<fraction> or all")
+    return float(match[2])
+
+
+def describe_divergence(diverged: dict) -> str:
+    """``diverged at epoch 212 (train step 4: loss=nan, …)``."""
+    where = f"train step {diverged['step']}" if diverged["phase"] == "train" else "validation"
+    terms = ", ".join(f"{name}={value:.4g}" for name, value in diverged["terms"].items())
+    return f"diverged at epoch {diverged['epoch']} ({where}: {terms}; weight {diverged['weight']:g})"
