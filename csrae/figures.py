@@ -11,6 +11,7 @@ from scipy.stats import norm  # noqa: E402
 
 from csrae.data.toy import GMM1D_MEANS  # noqa: E402
 from csrae.io import atomic_write  # noqa: E402
+from csrae.naming import parse_setting_id  # noqa: E402
 
 
 def save(fig, path: str | Path) -> None:
@@ -74,8 +75,10 @@ PRIOR_STYLES = {"mog": ("-", "MoG"), "mog-direct": (":", "MoG (direct)"), "vamp"
 def figure4(summary, path) -> None:
     """MixtureCSRAE: validation loss −(RE + CS) of the selected λ against K, a line per latent dimension and prior."""
     chosen = summary[summary["selected"]].copy()
-    parts = chosen["structure"].str.extract(r"z=(?P<z>\d+)_K=(?P<K>\d+)_prior=(?P<prior>[\w-]+)")
-    chosen = chosen.drop(columns=[c for c in parts if c in chosen]).join(parts.astype({"z": int, "K": int}))
+    settings = [parse_setting_id("MixtureCSRAE", hp) for hp in chosen["hp"]]
+    chosen = chosen.assign(
+        z=[z for z, _ in settings], K=[hp["K"] for _, hp in settings], prior=[hp["prior"] for _, hp in settings]
+    )
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
     colours = {z: f"C{i}" for i, z in enumerate(sorted(chosen["z"].unique()))}
     for (z, prior), rows in chosen.groupby(["z", "prior"]):

@@ -20,11 +20,10 @@ from pathlib import Path
 import torch
 from torch import Tensor
 from torch.func import functional_call, grad, vmap
-from tqdm import tqdm
 
 from csrae.data import Dataset
 from csrae.models import Autoencoder
-from csrae.trainer import TERMS, RunState, TrainConfig, latent_dim
+from csrae.trainer import TERMS, Progress, RunState, TrainConfig, latent_dim
 
 BETAS, EPS = (0.9, 0.999), 1e-8  # torch.optim.Adam's defaults, as the Trainer uses them
 
@@ -165,8 +164,10 @@ class PackedTrainer:
     def fit(self) -> list[dict | None]:
         """Train every member to its epoch budget, look-ahead or divergence; return each member's best row
         (None for a member that diverged before any finite epoch)."""
-        progress = tqdm(total=self.config.epochs, desc=f"train ×{len(self.runs)}", mininterval=2.0)
+        first = min((self.runs[i].epoch for i in self.active), default=0)
+        progress = Progress(self.log, self.config.epochs, first=first, label=f"pack of {len(self.runs)}: ")
         while self.active:
+            epoch, members = max(self.runs[i].epoch for i in self.active), [self.runs[i] for i in self.active]
             weights = [self.runs[i].weight(self.models[i].weight) for i in self.active]
             train = self.train_epoch(weights)
             val = self.validate()
@@ -179,9 +180,8 @@ class PackedTrainer:
                     row |= {f"val_{n}": float(v) for n, v in zip(TERMS, val[position])}
                     run.end_epoch(row, lambda state=state: state)
                 run.save(state, self.member_optimizer_state(position))
+            progress.epoch_done(epoch, members)
             self._keep([p for p, i in enumerate(self.active) if not self.runs[i].finished])
-            progress.update(1)
-        progress.close()
         for model, run in zip(self.models, self.runs):
             if run.best["state"] is not None:
                 model.load_state_dict(run.best["state"])

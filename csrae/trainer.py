@@ -21,13 +21,13 @@ pack (:class:`csrae.packed.PackedTrainer`), or resumed.
 import csv
 import io
 import math
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
 from torch import Tensor
-from tqdm import tqdm
 
 from csrae.data import Dataset
 from csrae.io import atomic_write, atomic_write_text
@@ -189,6 +189,29 @@ class RunState:
         atomic_write_text(Path(path), text.getvalue())
 
 
+class Progress:
+    """Log lines for a training job: epoch, budget, the monitored loss, seconds per epoch and an ETA
+    (an upper bound: the look-ahead may stop sooner), at most one every ``interval`` seconds."""
+
+    def __init__(self, log, total: int, first: int = 0, label: str = "", interval: float = 10.0):
+        self.log, self.total, self.label, self.interval = log, total, label, interval
+        self.first, self.start, self.last = first, time.monotonic(), -math.inf
+
+    def epoch_done(self, epoch: int, runs: list[RunState]) -> None:
+        """``epoch`` (0-based) has ended for ``runs``."""
+        now = time.monotonic()
+        if now - self.last < self.interval and epoch + 1 < self.total:
+            return
+        self.last = now
+        per_epoch = (now - self.start) / max(1, epoch + 1 - self.first)
+        rows = [run.history[-1] for run in runs if run.history]
+        losses = " ".join(f"{row[run.monitor]:.3f}" for run, row in zip(runs, rows))
+        self.log(
+            f"{self.label}epoch {epoch + 1}/{self.total}: {runs[0].monitor} {losses}; "
+            f"{per_epoch:.2f} s/epoch, ETA {per_epoch * (self.total - epoch - 1) / 60:.1f} min"
+        )
+
+
 def cpu_copy(state: dict) -> dict:
     return {k: v.detach().to("cpu", copy=True) for k, v in state.items()}
 
@@ -254,17 +277,14 @@ def fit(
     if restored:
         model.load_state_dict(restored[0])
         optimizer.load_state_dict(restored[1])
-    progress = tqdm(total=run.config.epochs, initial=run.epoch, desc="train", mininterval=2.0)
+    progress = Progress(run.log, run.config.epochs, first=run.epoch, label=f"seed {run.config.seed}: ")
     while not run.finished:
-        weight = run.weight(model.weight)
+        epoch, weight = run.epoch, run.weight(model.weight)
         row = {"epoch": run.epoch, "weight": weight} | train_epoch(weight)
         if run.diverged is None:
             run.end_epoch(row | validate(), lambda: cpu_copy(model.state_dict()))
         run.save(model.state_dict(), optimizer.state_dict())
-        progress.update(1)
-        if run.history:
-            progress.set_postfix({run.monitor: f"{run.history[-1][run.monitor]:.3f}", "best_epoch": run.best["epoch"]})
-    progress.close()
+        progress.epoch_done(epoch, [run])
     if run.best["state"] is not None:
         model.load_state_dict(run.best["state"])
     return run.best_row

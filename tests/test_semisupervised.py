@@ -178,7 +178,8 @@ def test_killed_run_resumes_to_the_same_weights(tmp_path):
     messages = []
     resumed = SemiSupervisedTrainer(run.build(split), split, run.train, tmp_path / "b", log=messages.append)
     resumed.fit()
-    assert messages == [f"resumed from {tmp_path / 'b' / CHECKPOINT} at epoch 2"]
+    assert messages[0] == f"resumed from {tmp_path / 'b' / CHECKPOINT} at epoch 2"
+    assert messages[-1].startswith("seed 0: epoch 4/4: val_error ")  # progress: epoch, loss, time, ETA
     assert resumed.run.history == reference.run.history
     for key, value in reference.model.state_dict().items():
         torch.testing.assert_close(resumed.model.state_dict()[key], value, rtol=0, atol=0)

@@ -61,7 +61,7 @@ def job_settings(rule, dataset):
 
 
 def gpu_job(rule):
-    """The resources of a rule that trains or evaluates models: ``gpus_per_job`` GPUs, on the GPU
+    """Resources of the rules that train or evaluate models: ``gpus_per_job`` GPUs, on the GPU
     partition ($CSRAE_SLURM_GPU_PARTITION) whenever a GPU is asked for, with the memory and run time of
     :func:`job_settings`."""
     gpus = config["resources"]["gpus_per_job"]
@@ -256,66 +256,3 @@ def all_outputs():
         dataset=IMAGE_DATASETS,
     )
     return outputs + ssl_outputs()
-
-
-SSL_RUN = (
-    "results/semisupervised/runs/{dataset}/{model}/{labels}/{hp}/fold{fold}/seed{seed}"
-)
-
-
-def ssl_training(dataset):
-    return SSL["training"] | SSL["datasets"][dataset].get("training", {})
-
-
-def ssl_models(dataset):
-    supervised = SSL.get("supervised", []) if dataset in FACE_DATASETS else []
-    return list(SSL["models"]) + supervised
-
-
-def ssl_settings(dataset, model):
-    if model in SUPERVISED_MODELS:
-        return [SUPERVISED_SETTING]
-    grid, names = SSL["models"][model], SSL_HYPERPARAMETERS[model]
-    latent_dim = SSL["datasets"][dataset].get("latent_dim", SSL["latent_dim"])
-    return [
-        ssl_setting_id(model, latent_dim, dict(zip(names, values)))
-        for values in itertools.product(*(grid[n] for n in names))
-    ]
-
-
-def ssl_budgets(dataset, model):
-    faces = dataset in FACE_DATASETS
-    if model in SUPERVISED_MODELS:
-        return [labels_id(1.0, faces, supervised=True)]
-    return [labels_id(v, faces) for v in SSL["datasets"][dataset]["labels"]]
-
-
-def ssl_run_paths(name, dataset):
-    """``name`` in every run directory of ``dataset``'s semi-supervised sweep."""
-    folds = range(N_FOLDS) if dataset in FACE_DATASETS else [0]
-    return [
-        f"{SSL_RUN}/{name}".format(
-            dataset=dataset, model=m, labels=b, hp=h, fold=f, seed=s
-        )
-        for m in ssl_models(dataset)
-        for b in ssl_budgets(dataset, m)
-        for h in ssl_settings(dataset, m)
-        for f in folds
-        for s in config["seeds"]
-    ]
-
-
-def ssl_prepared(wildcards):
-    if wildcards.dataset in FACE_DATASETS:
-        return rules.prepare_faces.output[0].format(dataset=wildcards.dataset)
-    return rules.prepare_dataset.output.data.format(dataset=wildcards.dataset)
-
-
-def ssl_outputs():
-    if not SSL_DATASETS:
-        return []
-    return [
-        "results/table3.csv",
-        "results/table3.md",
-        *(f"results/{AU_TABLE[d]}.csv" for d in FACE_DATASETS),
-    ]

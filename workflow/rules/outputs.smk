@@ -87,6 +87,7 @@ if "figure2" in config:  # Figure 2 is optional (a 2-D dataset)
         conda:
             "../../envs/csrae.yaml"
         params:
+            model=config["figure2"]["model"],
             weight=WEIGHT_NAME[config["figure2"]["model"]],
         script:
             "../scripts/figure2.py"
@@ -148,6 +149,8 @@ rule figure7:
         "results/logs/figure7/{dataset}.log",
     conda:
         "../../envs/csrae.yaml"
+    params:
+        run=lambda wildcards: RUN,
     script:
         "../scripts/figure7.py"
 
@@ -183,5 +186,7 @@ rule image_grids:
         "results/logs/image_grids/{dataset}.log",
     conda:
         "../../envs/csrae.yaml"
+    params:
+        run=lambda wildcards: RUN,
     script:
         "../scripts/image_grids.py"

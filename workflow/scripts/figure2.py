@@ -8,7 +8,7 @@ from csrae.figures import figure2
 from csrae.naming import parse_setting_id
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
-model = snakemake.config["figure2"]["model"]
+model = snakemake.params.model
 panels = []
 for path in snakemake.input:
     _, hp = parse_setting_id(model, path.split("/")[-3])

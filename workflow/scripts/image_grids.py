@@ -14,9 +14,8 @@ samples, reconstructions = [], []
 for path in snakemake.input.selections:
     selection = json.loads(Path(path).read_text())
     best = min(selection["selected"], key=lambda choice: choice["criterion_mean"])
-    run = Path(path).parents[3] / "runs" / selection["dataset"] / selection["model"] / best["hp"]
-    seed = best["runs"][0]["seed"]  # the first seed that did not diverge
-    with np.load(run / f"seed{seed}" / "artefacts.npz", allow_pickle=False) as art:
+    run = best["runs"][0]  # the first seed that did not diverge
+    with np.load(Path(snakemake.params.run.format(**run)) / "artefacts.npz", allow_pickle=False) as art:
         label = f"{selection['model']} ({best['hp']})"
         samples.append((label, art["samples"]))
         if not reconstructions:
