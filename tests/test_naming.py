@@ -20,7 +20,8 @@ from csrae.naming import (
 )
 from csrae.semisupervised.models import Z_REGULARISERS
 
-SCHEMA = yaml.safe_load((Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml").read_text())
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
 DEFINITIONS = SCHEMA["definitions"]
 
 
