@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from csrae.data import prepare_dataset  # noqa: E402
 from csrae.data.faces import FaceFrames, read_index  # noqa: E402
-from csrae.semisupervised.models import LabelSpace, Noise, build_m2  # noqa: E402
+from csrae.gaussian import Noise  # noqa: E402
+from csrae.semisupervised.models import LabelSpace, build_m2  # noqa: E402
 from tests.fixtures import write_faces  # noqa: E402
 
 HPARAMS = {"lambda": 1.0, "K": 10, "prior": "mog", "alpha": 10.0}

@@ -41,3 +41,16 @@ def sample_mixture(loc: Tensor, logvar: Tensor, logits: Tensor, n: int) -> Tenso
     """``n`` draws from a mixture with parameters ``[K, D]``, ``[K, D]``, ``[K]``."""
     k = torch.multinomial(torch.softmax(logits, -1), n, replacement=True)
     return sample_normal(loc[k], logvar[k])
+
+
+class Noise:
+    """Standard-normal and uniform draws from one generator (a run's noise generator), moved to ``device``."""
+
+    def __init__(self, generator: torch.Generator | None, device: torch.device):
+        self.generator, self.device = generator, device
+
+    def normal(self, *shape: int) -> Tensor:
+        return torch.randn(shape, generator=self.generator).to(self.device, non_blocking=True)
+
+    def uniform(self, *shape: int) -> Tensor:
+        return torch.rand(shape, generator=self.generator).to(self.device, non_blocking=True)

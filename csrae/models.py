@@ -31,6 +31,12 @@ class LossTerms:
     reconstruction: Tensor
     regulariser: Tensor
 
+    NAMES = ("loss", "reconstruction", "regulariser")
+
+    def stacked(self) -> Tensor:
+        """The terms as one tensor, in the order of :attr:`NAMES`."""
+        return torch.stack([getattr(self, name) for name in self.NAMES])
+
 
 class Autoencoder(nn.Module):
     """Encoder, decoder, likelihood and prior; subclasses choose the regulariser.

@@ -23,9 +23,7 @@ from torch.func import functional_call, grad, vmap
 
 from csrae.data import Dataset
 from csrae.models import Autoencoder
-from csrae.trainer import TERMS, Progress, RunState, TrainConfig, latent_dim
-
-BETAS, EPS = (0.9, 0.999), 1e-8  # torch.optim.Adam's defaults, as the Trainer uses them
+from csrae.trainer import ADAM_BETAS, ADAM_EPS, TERMS, Progress, RunState, TrainConfig, latent_dim
 
 
 class PackedTrainer:
@@ -118,46 +116,43 @@ class PackedTrainer:
     # -- one step --------------------------------------------------------------------
     def _member_loss(self, params, buffers, x, noise, weight) -> tuple[Tensor, Tensor]:
         terms = functional_call(self.template, (params, buffers), (x,), {"weight": weight, "noise": noise})
-        return terms.loss, torch.stack([terms.loss, terms.reconstruction, terms.regulariser]).detach()
+        return terms.loss, terms.stacked().detach()
 
     @torch.no_grad()
     def _adam(self, grads: dict) -> None:
         """torch.optim.Adam's update, per member, on the stacked tensors (bias corrections in double)."""
         self.steps += 1
-        step_size = self.config.lr / (1 - BETAS[0] ** self.steps)
-        correction2_sqrt = torch.sqrt(1 - BETAS[1] ** self.steps)
+        step_size = self.config.lr / (1 - ADAM_BETAS[0] ** self.steps)
+        correction2_sqrt = torch.sqrt(1 - ADAM_BETAS[1] ** self.steps)
         for name in self.names:
             g, p = grads[name], self.params[name]
             shape = (-1,) + (1,) * (p.dim() - 1)
-            self.exp_avg[name].lerp_(g, 1 - BETAS[0])
-            self.exp_avg_sq[name].mul_(BETAS[1]).addcmul_(g, g, value=1 - BETAS[1])
-            denom = (self.exp_avg_sq[name].sqrt() / correction2_sqrt.to(p.dtype).view(shape)).add_(EPS)
+            self.exp_avg[name].lerp_(g, 1 - ADAM_BETAS[0])
+            self.exp_avg_sq[name].mul_(ADAM_BETAS[1]).addcmul_(g, g, value=1 - ADAM_BETAS[1])
+            denom = (self.exp_avg_sq[name].sqrt() / correction2_sqrt.to(p.dtype).view(shape)).add_(ADAM_EPS)
             p.sub_(step_size.to(p.dtype).view(shape) * (self.exp_avg[name] / denom))
 
-    def train_epoch(self, weights: list[float]) -> Tensor:
-        """One epoch for every active member; returns the size-weighted mean loss terms ``[G, 3]``."""
+    def train_epoch(self, weights: list[float]) -> list[dict]:
+        """One epoch for every active member; returns each member's ``train_*`` step means."""
         self.template.train()
         stacked_weights = torch.tensor(weights, device=self.device)
-        batches = [self.runs[i].batches(self.data, self.device) for i in self.active]
-        sums, count, steps = 0.0, 0, []
-        for xs in zip(*batches):
+        members = [self.runs[i] for i in self.active]
+        noises = [run.noise(self.device) for run in members]
+        steps = []
+        for xs in zip(*(run.batches(self.data, self.device) for run in members)):
             x = torch.stack(xs)
-            noise = torch.stack([self.runs[i].noise(self.noise_draws, x.shape[1], self.latent_dim, self.device)
-                                 for i in self.active])  # fmt: skip
+            noise = torch.stack([n.normal(self.noise_draws, x.shape[1], self.latent_dim) for n in noises])
             grads, terms = self._gradients(self.params, self.buffers, x, noise, stacked_weights)
             self._adam(grads)
             steps.append(terms)
-            sums, count = sums + terms * x.shape[1], count + x.shape[1]
-        step_terms = torch.stack(steps, dim=1).cpu()  # [G, steps, 3]
-        for position, i in enumerate(self.active):
-            self.runs[i].check_steps(step_terms[position], weights[position])
-        return (sums / count).cpu()
+        step_terms = torch.stack(steps, dim=1)  # [G, steps, terms]
+        return [run.epoch_terms(list(step_terms[p]), w) for p, (run, w) in enumerate(zip(members, weights))]
 
     @torch.no_grad()
     def validate(self) -> Tensor:
         self.template.eval()
-        noise = torch.stack([self.runs[i].noise(self.noise_draws, len(self.x_val), self.latent_dim, self.device)
-                             for i in self.active])  # fmt: skip
+        draws = (self.noise_draws, len(self.x_val), self.latent_dim)
+        noise = torch.stack([self.runs[i].noise(self.device).normal(*draws) for i in self.active])
         targets = torch.tensor([self.models[i].weight for i in self.active], device=self.device)
         return self._validation(self.params, self.buffers, self.x_val, noise, targets)[1].cpu()
 
@@ -176,7 +171,7 @@ class PackedTrainer:
                 state = self.member_state(position)
                 if run.diverged is None:
                     row = {"epoch": run.epoch, "weight": weights[position]}
-                    row |= {f"train_{n}": float(v) for n, v in zip(TERMS, train[position])}
+                    row |= train[position]
                     row |= {f"val_{n}": float(v) for n, v in zip(TERMS, val[position])}
                     run.end_epoch(row, lambda state=state: state)
                 run.save(state, self.member_optimizer_state(position))

@@ -30,13 +30,15 @@ import torch
 from torch import Tensor
 
 from csrae.data import Dataset
+from csrae.gaussian import Noise
 from csrae.io import atomic_write, atomic_write_text
-from csrae.models import Autoencoder
+from csrae.models import Autoencoder, LossTerms
 from csrae.naming import describe_divergence
 
 CHECKPOINT = "checkpoint.pt"
 NOISE_SEED_OFFSET = 1 << 32  # the noise generator's seed is the run's seed plus this
-TERMS = ("loss", "reconstruction", "regulariser")
+TERMS = LossTerms.NAMES
+ADAM_BETAS, ADAM_EPS = (0.9, 0.999), 1e-8  # paper Table IV(a); the packed trainer applies the same update
 
 
 @dataclass
@@ -127,8 +129,15 @@ class RunState:
             x = data.training_batch(order[start : start + self.config.batch_size], self.data_generator)
             yield x.to(device, non_blocking=True)
 
-    def noise(self, draws: int, n: int, dim: int, device: torch.device) -> Tensor:
-        return torch.randn((draws, n, dim), generator=self.noise_generator).to(device, non_blocking=True)
+    def noise(self, device: torch.device) -> Noise:
+        """The run's reparameterisation and relaxation draws, moved to ``device``."""
+        return Noise(self.noise_generator, device)
+
+    def epoch_terms(self, steps: list[Tensor], weight: float, names=TERMS) -> dict:
+        """``train_<name>``: the means over the epoch's steps of each step's terms (records a divergence)."""
+        step_terms = torch.stack(steps).cpu()
+        self.check_steps(step_terms, weight, names)
+        return {f"train_{name}": float(value) for name, value in zip(names, step_terms.mean(0))}
 
     def end_epoch(self, row: dict, weights: Callable[[], dict]) -> None:
         """Record an epoch; keep ``weights()`` when validation improved; count the look-ahead after warm-up.
@@ -216,6 +225,10 @@ def cpu_copy(state: dict) -> dict:
     return {k: v.detach().to("cpu", copy=True) for k, v in state.items()}
 
 
+def adam(model: torch.nn.Module, config: TrainConfig) -> torch.optim.Adam:
+    return torch.optim.Adam(model.parameters(), lr=config.lr, betas=ADAM_BETAS, eps=ADAM_EPS)
+
+
 class Trainer:
     """Trains one model with ``torch.optim.Adam`` (β = (0.9, 0.999), ε = 1e-8)."""
 
@@ -231,30 +244,25 @@ class Trainer:
         self.device = torch.device(device)
         self.model, self.data, self.config = model.to(self.device), data, config
         self.run = RunState(config, state_dir, log)
-        self.optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, betas=(0.9, 0.999), eps=1e-8)
+        self.optimizer = adam(model, config)
         self.x_val = data.inputs("val").to(self.device)
         self.latent_dim = latent_dim(model, data)
 
     def train_epoch(self, weight: float) -> dict:
         self.model.train()
-        steps, sizes = [], []
+        noise, steps = self.run.noise(self.device), []
         for x in self.run.batches(self.data, self.device):
-            noise = self.run.noise(self.model.noise_draws, len(x), self.latent_dim, self.device)
-            terms = self.model.loss(x, weight, noise)
+            terms = self.model.loss(x, weight, noise.normal(self.model.noise_draws, len(x), self.latent_dim))
             self.optimizer.zero_grad(set_to_none=True)
             terms.loss.backward()
             self.optimizer.step()
-            steps.append(torch.stack([terms.loss, terms.reconstruction, terms.regulariser]).detach())
-            sizes.append(len(x))
-        step_terms = torch.stack(steps).cpu()
-        self.run.check_steps(step_terms, weight)
-        means = (step_terms * torch.tensor(sizes)[:, None]).sum(0) / sum(sizes)
-        return {f"train_{name}": float(value) for name, value in zip(TERMS, means)}
+            steps.append(terms.stacked().detach())
+        return self.run.epoch_terms(steps, weight)
 
     @torch.no_grad()
     def validate(self) -> dict:
         self.model.eval()
-        noise = self.run.noise(self.model.noise_draws, len(self.x_val), self.latent_dim, self.device)
+        noise = self.run.noise(self.device).normal(self.model.noise_draws, len(self.x_val), self.latent_dim)
         terms = self.model.loss(self.x_val, noise=noise)
         return {f"val_{name}": getattr(terms, name).item() for name in TERMS}
 

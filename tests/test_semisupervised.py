@@ -9,12 +9,12 @@ import torch
 from sklearn.metrics import f1_score
 
 from csrae.data import Dataset
+from csrae.gaussian import Noise
 from csrae.metrics.classification import error_rate, f1_scores
 from csrae.naming import labels_id, parse_labels_id, parse_ssl_setting_id, ssl_setting_id
 from csrae.semisupervised.data import balanced_labelled_subset, class_split, labelled_batches
 from csrae.semisupervised.models import (
     LabelSpace,
-    Noise,
     build_m2,
     build_supervised,
     relaxed_bernoulli,

@@ -31,8 +31,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from csrae.gaussian import Noise
 from csrae.likelihoods import Likelihood, make_likelihood
-from csrae.models import build_prior, cauchy_schwarz_to_prior, sampled_kl, standard_kl
+from csrae.models import LossTerms, build_prior, cauchy_schwarz_to_prior, sampled_kl, standard_kl
 from csrae.naming import SSL_HYPERPARAMETERS, SUPERVISED_MODELS, WEIGHT_NAME
 from csrae.networks import FACE_ENCODER_DIM, OnImages, face_decoder, face_encoder, mlp
 
@@ -80,32 +81,13 @@ class LabelSpace:
         return y.float() if self.multi_label else F.one_hot(y, self.size).float()
 
 
-class Noise:
-    """Standard-normal and uniform draws from one generator (a run's noise generator), moved to ``device``."""
-
-    def __init__(self, generator: torch.Generator | None, device: torch.device):
-        self.generator, self.device = generator, device
-
-    def normal(self, *shape: int) -> Tensor:
-        return torch.randn(shape, generator=self.generator).to(self.device, non_blocking=True)
-
-    def uniform(self, *shape: int) -> Tensor:
-        return torch.rand(shape, generator=self.generator).to(self.device, non_blocking=True)
-
-
 @dataclass
-class SemiSupervisedTerms:
+class SemiSupervisedTerms(LossTerms):
     """Batch means: the objective J (eq. 27) and its parts."""
 
-    loss: Tensor
-    reconstruction: Tensor
-    regulariser: Tensor
     classification: Tensor
 
-    NAMES = ("loss", "reconstruction", "regulariser", "classification")
-
-    def stacked(self) -> Tensor:
-        return torch.stack([getattr(self, name) for name in self.NAMES])
+    NAMES = (*LossTerms.NAMES, "classification")
 
 
 def relaxed_bernoulli(logits: Tensor, uniform: Tensor, temperature: float) -> Tensor:

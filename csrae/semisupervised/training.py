@@ -25,13 +25,12 @@ from csrae.run import default_device, save_model
 from csrae.semisupervised.data import LabelledSplit, epoch_batches, labelled_batches
 from csrae.semisupervised.models import (
     LabelSpace,
-    Noise,
     SemiSupervisedTerms,
     SupervisedClassifier,
     build_m2,
     build_supervised,
 )
-from csrae.trainer import RunState, TrainConfig, fit
+from csrae.trainer import RunState, TrainConfig, adam, fit
 
 
 @dataclass
@@ -96,7 +95,7 @@ class SemiSupervisedTrainer:
         self.model, self.split, self.config = model.to(self.device), split, config
         settle = max(config.warmup, config.pretrain_epochs)
         self.run = RunState(config, state_dir, log, monitor="val_error", settle=settle)
-        self.optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, betas=(0.9, 0.999), eps=1e-8)
+        self.optimizer = adam(model, config)
         self.supervised = isinstance(model, SupervisedClassifier)
 
     def _batches(self) -> list[tuple[np.ndarray | None, np.ndarray | None]]:
@@ -115,8 +114,7 @@ class SemiSupervisedTrainer:
 
     def train_epoch(self, weight: float) -> dict:
         self.model.train()
-        noise = Noise(self.run.noise_generator, self.device)
-        steps = []
+        noise, steps = self.run.noise(self.device), []
         for labelled, unlabelled in self._batches():
             x_l, x_u = self._inputs(labelled), self._inputs(unlabelled)
             y_l = None if labelled is None else torch.from_numpy(self.split.y["train"][labelled]).to(self.device)
@@ -125,9 +123,7 @@ class SemiSupervisedTrainer:
             terms.loss.backward()
             self.optimizer.step()
             steps.append(terms.stacked().detach())
-        step_terms = torch.stack(steps).cpu()
-        self.run.check_steps(step_terms, weight, SemiSupervisedTerms.NAMES)
-        return {f"train_{name}": float(v) for name, v in zip(SemiSupervisedTerms.NAMES, step_terms.mean(0))}
+        return self.run.epoch_terms(steps, weight, SemiSupervisedTerms.NAMES)
 
     @torch.no_grad()
     def evaluate(self, split_name: str) -> dict:
@@ -135,7 +131,7 @@ class SemiSupervisedTrainer:
         self.model.eval()
         n, size = self.split.size(split_name), self.config.eval_batch_size
         logits, losses = [], []
-        noise = Noise(self.run.noise_generator, self.device)
+        noise = self.run.noise(self.device)
         for start in range(0, n, size):
             rows = np.arange(start, min(n, start + size))
             x = self.split.inputs.evaluation(split_name, rows).to(self.device)
