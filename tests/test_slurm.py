@@ -62,7 +62,7 @@ def cancel_when_training(process: subprocess.Popen, cwd: Path, min_epoch: int = 
                 ).stdout
                 for line in jobs.splitlines():
                     job_id, comment = line.split("|", 1)
-                    if comment.startswith("rule_train") and "_CSRAE_" in comment:
+                    if comment.startswith("rule_train_wildcards") and "_CSRAE_" in comment:
                         subprocess.run(["scancel", job_id], check=True, timeout=10)
                         return job_id, epoch
         time.sleep(0.2)
@@ -106,7 +106,7 @@ def test_profile_runs_gpu_jobs_and_resumes_a_cancelled_job(cluster, tmp_path):
     print("\n".join(submitted))  # the sbatch lines, for the record
 
     records = sacct()
-    train = [r for r in records if r["Comment"].startswith("rule_train_") and "semisupervised" not in r["Comment"]]
+    train = [r for r in records if r["Comment"].startswith("rule_train_wildcards")]
     assert len({r["Comment"] for r in train}) == 3
     gpu_rules = ("rule_train_", "rule_evaluate_", "rule_train_semisupervised_")
     on_gpu = [r for r in records if r["Comment"].startswith(gpu_rules)]
