@@ -8,3 +8,4 @@ python packed.py
 python evaluation.py
 python semisupervised.py
 python dry_run.py
+python startup.py
