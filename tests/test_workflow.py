@@ -324,6 +324,25 @@ def test_missing_dataset_fails_before_any_job_saying_where_and_from_where(tmp_pa
 
 
 @pytest.mark.workflow
+def test_static_mnist_alone_asks_for_the_files_of_its_fid_classifier(tmp_path, monkeypatch):
+    WRITERS["static_mnist"](tmp_path / "data" / "static_mnist")
+    monkeypatch.setenv("CSRAE_DATA", str(tmp_path / "data"))
+    config = yaml.safe_load((ROOT / ".test" / "config" / "config.yaml").read_text())
+    config["datasets"] = {"static_mnist": {"latent_dim": 4, "verify": "shape"}}
+    del config["figure2"], config["semisupervised"]
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.yaml").write_text(yaml.safe_dump(config))
+    result = snakemake(tmp_path, "-n", check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and not (tmp_path / "results").exists()
+    assert "the FID of static_mnist (unlabelled) uses a classifier trained on dynamic_mnist" in output
+    assert str(tmp_path / "data" / "dynamic_mnist" / "train-images-idx3-ubyte.gz") in output
+    WRITERS["dynamic_mnist"](tmp_path / "data" / "dynamic_mnist")
+    planned = snakemake(tmp_path, "-n").stdout
+    assert "results/data/dynamic_mnist/feature_net.pt" in planned and "dataset=dynamic_mnist, model" not in planned
+
+
+@pytest.mark.workflow
 def test_missing_or_malformed_face_index_fails_before_any_job(tmp_path):
     workdir = with_synthetic_faces(workdir_with(tmp_path, ROOT / ".test" / "config" / "config.yaml"))
     index = workdir / "faces" / "disfa" / "index.csv"
