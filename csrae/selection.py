@@ -50,22 +50,21 @@ def summarise_settings(frame: pd.DataFrame, keys: list[str], run_columns, criter
         frame = frame.assign(**{criterion: np.nan})
     excluded = set(keys) | set(run_columns) | {"labels"}
     numeric = [c for c in frame.columns if c not in excluded and pd.api.types.is_numeric_dtype(frame[c])]
-    settings = frame[keys].drop_duplicates().reset_index(drop=True)
-    finite = frame[~diverged].groupby(keys, sort=False)
-    summary = settings.merge(finite[numeric].mean().reset_index(), on=keys, how="left")
-    summary = summary.merge(finite.size().rename("n_runs").reset_index(), on=keys, how="left")
-    summary["n_runs"] = summary["n_runs"].fillna(0).astype(int)
-    notes = {
-        key: "; ".join(
+    finite, failed = frame[~diverged], frame[diverged]
+    failed = failed.assign(
+        diverged=[
             " ".join(f"{c} {row[c]}" for c in run_columns) + f": {describe_divergence(row['diverged'])}"
-            for _, row in rows.iterrows()
-        )
-        for key, rows in frame[diverged].groupby(keys, sort=False)
-    }
-    counts = frame[diverged].groupby(keys, sort=False).size()
-    index = [tuple(row) if len(keys) > 1 else row[0] for row in settings[keys].itertuples(index=False)]
-    summary["n_diverged"] = [int(counts.get(k, 0)) for k in index]
-    summary["diverged"] = [notes.get(k, "") for k in index]
+            for _, row in failed.iterrows()
+        ]
+    )
+    counts = {"n_runs": finite, "n_diverged": failed}
+    summary = frame[keys].drop_duplicates().merge(finite.groupby(keys)[numeric].mean().reset_index(), how="left")
+    for column, runs in counts.items():
+        summary = summary.merge(runs.groupby(keys).size().rename(column).reset_index(), how="left")
+        summary[column] = summary[column].fillna(0).astype(int)
+    notes = failed.groupby(keys)["diverged"].agg("; ".join).astype(object).reset_index()
+    summary = summary.merge(notes, how="left")
+    summary["diverged"] = summary["diverged"].astype(object).fillna("")
     return summary
 
 
