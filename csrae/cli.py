@@ -12,7 +12,7 @@ from csrae.naming import SSL_HYPERPARAMETERS, parse_value
 from csrae.run import RunSpec, train_run
 from csrae.semisupervised.data import class_split, face_split
 from csrae.semisupervised.training import SemiSupervisedConfig, SemiSupervisedSpec, train_semisupervised
-from csrae.steps import evaluate_run, fit_feature_net, prepare
+from csrae.steps import evaluate_runs, fit_feature_net, prepare
 from csrae.trainer import TrainConfig
 
 
@@ -101,15 +101,8 @@ def main(argv=None) -> None:
         train_run(spec, data, args.out, args.state_dir or args.out / "state")
     elif args.command == "evaluate":
         config = EvalConfig(ll_samples=args.ll_samples, fid_samples=args.fid_samples)
-        record = evaluate_run(
-            args.data,
-            args.run / "model.pt",
-            config,
-            args.run / "metrics.json",
-            args.run / "artefacts.npz",
-            args.feature_net,
-            args.inception,
-        )
+        run = (args.run / "model.pt", config, args.run / "metrics.json", args.run / "artefacts.npz")
+        (record,) = evaluate_runs(args.data, [run], args.feature_net, args.inception)
         print(json.dumps(record, indent=2))
     elif args.command == "train-semisupervised":
         names = ("epochs", "warmup", "patience", "batch_size", "lr", "seed", "pretrain_epochs")
@@ -119,9 +112,10 @@ def main(argv=None) -> None:
         else:
             split = class_split(Dataset.load(args.data), int(args.labels), args.seed)
         weights = str(args.resnet18_weights) if args.resnet18_weights else None
+        dataset = args.faces or split.data.name
         spec = SemiSupervisedSpec(
-            args.faces or split.data.name, args.model, dict(args.hp), args.latent_dim, args.labels, args.fold,
-            config, weights,
+            dataset, args.model, dict(args.hp), args.latent_dim, config, labels=args.labels, fold=args.fold,
+            weights_path=weights,
         )  # fmt: skip
         record = train_semisupervised(spec, split, args.out, args.state_dir or args.out / "state")
         print(json.dumps(record, indent=2))

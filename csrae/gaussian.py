@@ -44,13 +44,16 @@ def sample_mixture(loc: Tensor, logvar: Tensor, logits: Tensor, n: int) -> Tenso
 
 
 class Noise:
-    """Standard-normal and uniform draws from one generator (a run's noise generator), moved to ``device``."""
+    """Standard-normal and uniform draws from one generator (a run's noise generator), drawn on the
+    generator's device (the CPU's global generator without one) and moved to ``device``."""
 
     def __init__(self, generator: torch.Generator | None, device: torch.device):
         self.generator, self.device = generator, device
+        self.source = generator.device if generator is not None else torch.device("cpu")
 
     def normal(self, *shape: int) -> Tensor:
-        return torch.randn(shape, generator=self.generator).to(self.device, non_blocking=True)
+        draws = torch.randn(shape, generator=self.generator, device=self.source)
+        return draws.to(self.device, non_blocking=True)
 
     def uniform(self, *shape: int) -> Tensor:
-        return torch.rand(shape, generator=self.generator).to(self.device, non_blocking=True)
+        return torch.rand(shape, generator=self.generator, device=self.source).to(self.device, non_blocking=True)

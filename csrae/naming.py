@@ -6,6 +6,7 @@ regulariser weight share a *structure* (``z=40_K=100_prior=vamp``).  The
 workflow's schema lists the same names (``tests/test_naming.py`` checks).
 """
 
+import itertools
 import re
 
 MODEL_NAMES = ("VAE", "IWAE", "VampPriorVAE", "CSRAE", "MixtureCSRAE")
@@ -82,6 +83,17 @@ def parse_setting_id(model: str, text: str, names=None) -> tuple[int, dict]:
     if not match:
         raise ValueError(f"{text!r} is not a sweep setting of the form z=<latent dim>_<hyperparameters>")
     return int(match[1]), parse_hp_id(model, match[2], names)
+
+
+def sweep_settings(model: str, grid: dict, latent_dims, names=None) -> list[str]:
+    """A sweep's settings: each latent dimension × the product of the grid's values of ``names`` (default:
+    the model's hyperparameters), in sweep order."""
+    names = names or HYPERPARAMETERS[model]
+    return [
+        setting_id(model, z, dict(zip(names, values)), names)
+        for z in latent_dims
+        for values in itertools.product(*(grid[name] for name in names))
+    ]
 
 
 def structure_id(model: str, setting: str) -> str:

@@ -23,7 +23,7 @@ from torch.func import functional_call, grad, vmap
 
 from csrae.data import Dataset
 from csrae.models import Autoencoder
-from csrae.trainer import ADAM_BETAS, ADAM_EPS, TERMS, Progress, RunState, TrainConfig, latent_dim
+from csrae.trainer import ADAM_BETAS, ADAM_EPS, TERMS, RunState, TrainConfig, fit, latent_dim
 
 
 class PackedTrainer:
@@ -45,9 +45,10 @@ class PackedTrainer:
         if any(c != common[0] for c in common):
             raise ValueError(f"packed runs may differ only in seed and weight; got settings {common}")
         self.device = torch.device(device)
-        self.models, self.data, self.config, self.log = models, data, configs[0], log
+        self.models, self.data, self.config = models, data, configs[0]
+        self.targets, self.label = [m.weight for m in models], f"pack of {len(models)}: "
         self.template = models[0].to(self.device)
-        self.runs = [RunState(c, d, log) for c, d in zip(configs, state_dirs)]
+        self.runs = [RunState(c, d, log, device=self.device) for c, d in zip(configs, state_dirs)]
         self.names = [name for name, _ in self.template.named_parameters()]
         self.buffer_names = [name for name, _ in self.template.named_buffers()]
         self.group_format = torch.optim.Adam(self.template.parameters(), lr=self.config.lr).state_dict()
@@ -86,7 +87,7 @@ class PackedTrainer:
             device=self.device,
         )
 
-    def _keep(self, positions: list[int]) -> None:
+    def keep(self, positions: list[int]) -> None:
         """Keep only the members at these stack positions."""
         index = torch.tensor(positions, dtype=torch.long, device=self.device)
         for tensors in (self.params, self.buffers, self.exp_avg, self.exp_avg_sq):
@@ -132,14 +133,14 @@ class PackedTrainer:
             denom = (self.exp_avg_sq[name].sqrt() / correction2_sqrt.to(p.dtype).view(shape)).add_(ADAM_EPS)
             p.sub_(step_size.to(p.dtype).view(shape) * (self.exp_avg[name] / denom))
 
-    def train_epoch(self, weights: list[float]) -> list[dict]:
+    def train_members(self, weights: list[float]) -> list[dict]:
         """One epoch for every active member; returns each member's ``train_*`` step means."""
         self.template.train()
         stacked_weights = torch.tensor(weights, device=self.device)
         members = [self.runs[i] for i in self.active]
         noises = [run.noise(self.device) for run in members]
         steps = []
-        for xs in zip(*(run.batches(self.data, self.device) for run in members)):
+        for xs in zip(*(run.batches(self.data) for run in members)):
             x = torch.stack(xs)
             noise = torch.stack([n.normal(self.noise_draws, x.shape[1], self.latent_dim) for n in noises])
             grads, terms = self._gradients(self.params, self.buffers, x, noise, stacked_weights)
@@ -149,35 +150,15 @@ class PackedTrainer:
         return [run.epoch_terms(list(step_terms[p]), w) for p, (run, w) in enumerate(zip(members, weights))]
 
     @torch.no_grad()
-    def validate(self) -> Tensor:
+    def validate_members(self) -> list[dict]:
         self.template.eval()
         draws = (self.noise_draws, len(self.x_val), self.latent_dim)
         noise = torch.stack([self.runs[i].noise(self.device).normal(*draws) for i in self.active])
-        targets = torch.tensor([self.models[i].weight for i in self.active], device=self.device)
-        return self._validation(self.params, self.buffers, self.x_val, noise, targets)[1].cpu()
+        targets = torch.tensor([self.targets[i] for i in self.active], device=self.device)
+        terms = self._validation(self.params, self.buffers, self.x_val, noise, targets)[1].cpu()
+        return [{f"val_{name}": float(value) for name, value in zip(TERMS, member)} for member in terms]
 
     def fit(self) -> list[dict | None]:
-        """Train every member to its epoch budget, look-ahead or divergence; return each member's best row
-        (None for a member that diverged before any finite epoch)."""
-        first = min((self.runs[i].epoch for i in self.active), default=0)
-        progress = Progress(self.log, self.config.epochs, first=first, label=f"pack of {len(self.runs)}: ")
-        while self.active:
-            epoch, members = max(self.runs[i].epoch for i in self.active), [self.runs[i] for i in self.active]
-            weights = [self.runs[i].weight(self.models[i].weight) for i in self.active]
-            train = self.train_epoch(weights)
-            val = self.validate()
-            for position, i in enumerate(self.active):
-                run = self.runs[i]
-                state = self.member_state(position)
-                if run.diverged is None:
-                    row = {"epoch": run.epoch, "weight": weights[position]}
-                    row |= train[position]
-                    row |= {f"val_{n}": float(v) for n, v in zip(TERMS, val[position])}
-                    run.end_epoch(row, lambda state=state: state)
-                run.save(state, self.member_optimizer_state(position))
-            progress.epoch_done(epoch, members)
-            self._keep([p for p, i in enumerate(self.active) if not self.runs[i].finished])
-        for model, run in zip(self.models, self.runs):
-            if run.best["state"] is not None:
-                model.load_state_dict(run.best["state"])
-        return [run.best_row for run in self.runs]
+        """Train every member to its epoch budget, look-ahead or divergence (:func:`csrae.trainer.fit`);
+        return each member's best row (None for a member that diverged before any finite epoch)."""
+        return fit(self)

@@ -1,7 +1,8 @@
 """Training runs end to end: build, train (resumably, alone or packed), save; and load them back.
 
 A run directory holds ``model.pt`` (the run's spec and best weights),
-``history.csv`` (per-epoch metrics) and ``summary.json`` (the best epoch).
+``history.csv`` (per-epoch metrics) and ``summary.json`` (the best epoch),
+for the runs of both studies (a semi-supervised run adds ``metrics.json``).
 A diverged run (:mod:`csrae.trainer`) has them too: its best finite weights,
 or none (``state_dict`` None) when it diverged before its first finite epoch,
 and where it diverged under ``diverged`` in ``model.pt`` and ``summary.json``.
@@ -23,7 +24,10 @@ from csrae.trainer import RunState, TrainConfig, Trainer
 
 @dataclass
 class RunSpec:
-    """Everything that defines a trained model: dataset, model, hyperparameters, settings."""
+    """Everything that defines a trained model: dataset, model, hyperparameters, settings.
+
+    The semi-supervised study's spec (:class:`csrae.semisupervised.training.SemiSupervisedSpec`)
+    extends it with the label budget and fold."""
 
     dataset: str
     model: str
@@ -40,7 +44,17 @@ class RunSpec:
 
     @classmethod
     def from_dict(cls, d: dict) -> "RunSpec":
-        return cls(**{**d, "train": TrainConfig(**d["train"])})
+        train_config = cls.__dataclass_fields__["train"].default_factory
+        return cls(**{**d, "train": train_config(**d["train"])})
+
+
+def spec_from_dict(d: dict) -> RunSpec:
+    """A saved spec of either study (a semi-supervised one names its label budget)."""
+    if "labels" in d:
+        from csrae.semisupervised.training import SemiSupervisedSpec  # it builds on this module
+
+        return SemiSupervisedSpec.from_dict(d)
+    return RunSpec.from_dict(d)
 
 
 def default_device() -> torch.device:
@@ -85,7 +99,7 @@ def check_dataset(spec: RunSpec, data: Dataset) -> None:
         raise ValueError(f"the run is for dataset {spec.dataset!r} but {data.name!r} was given")
 
 
-def write_run(spec: RunSpec, model: Autoencoder, run: RunState, best: dict | None, out_dir: Path, log) -> dict:
+def write_run(spec: RunSpec, model: torch.nn.Module, run: RunState, best: dict | None, out_dir: Path, log) -> dict:
     """The run directory's ``history.csv``, ``model.pt`` (best weights) and ``summary.json``."""
     summary = {
         "spec": spec.to_dict(),
@@ -117,12 +131,13 @@ def read_saved(path: str | Path) -> dict:
     return torch.load(path, map_location="cpu", weights_only=True)
 
 
-def load_model(path: str | Path, data: Dataset, device="cpu") -> tuple[Autoencoder, RunSpec]:
-    """Rebuild a saved model on ``device`` (read with ``weights_only=True``)."""
+def load_model(path: str | Path, source, device="cpu") -> tuple[torch.nn.Module, RunSpec]:
+    """Rebuild a saved model of either study on ``device`` (read with ``weights_only=True``); ``source`` is
+    what its spec builds from: the :class:`Dataset`, or a semi-supervised run's ``LabelledSplit``."""
     saved = read_saved(path)
     if saved["state_dict"] is None:
         raise ValueError(f"{path} holds no weights: the run {describe_divergence(saved['diverged'])}")
-    spec = RunSpec.from_dict(saved["spec"])
-    model = spec.build(data)
+    spec = spec_from_dict(saved["spec"])
+    model = spec.build(source)
     model.load_state_dict(saved["state_dict"])
     return model.to(device).eval(), spec

@@ -15,8 +15,8 @@ from csrae.evaluation import EvalConfig, evaluate
 from csrae.io import atomic_write, write_json
 from csrae.metrics.features import FeatureNet, InceptionWeightsMissing, accuracy, load_inception, train_feature_net
 from csrae.metrics.frechet import ReferenceStatistics
-from csrae.naming import describe_divergence, setting_id
-from csrae.run import RunSpec, default_device, load_model, read_saved
+from csrae.naming import describe_divergence, setting_id, structure_id
+from csrae.run import default_device, load_model, read_saved, spec_from_dict
 
 
 def prepare(name: str, out_dir: str | Path, **options) -> Dataset:
@@ -58,43 +58,58 @@ def load_feature_net(path: str | Path) -> FeatureNet:
     return net.eval()
 
 
-def evaluate_run(
+def evaluate_runs(
     data_dir: str | Path,
-    model_path: str | Path,
-    config: EvalConfig,
-    metrics_path: str | Path,
-    artefacts_path: str | Path,
+    runs: list[tuple[Path, EvalConfig, Path, Path]],
     feature_net_path: str | Path | None = None,
     inception: str = "auto",
     feature_net_label: str | None = None,
     log=print,
-) -> dict:
-    """Evaluate a saved model; ``inception`` is "auto" (when weights are cached), "yes" or "no".
+) -> list[dict]:
+    """Evaluate saved models of one dataset; ``runs`` holds (model.pt, config, metrics path, artefacts path).
 
-    A diverged run is evaluated on its best finite weights and its record
-    carries ``diverged``; one without finite weights gets only that record
-    and empty artefacts.  ``feature_net_label`` names the domain classifier
-    in the record's ``fid_features``.
+    The data, the FID extractors and the reference statistics are loaded once
+    for all of them.  ``inception`` is "auto" (when weights are cached), "yes"
+    or "no".  A diverged run is evaluated on its best finite weights and its
+    record carries ``diverged``; one without finite weights gets only that
+    record and empty artefacts.  ``feature_net_label`` names the domain
+    classifier in the record's ``fid_features``.
     """
-    saved = read_saved(model_path)
-    spec = RunSpec.from_dict(saved["spec"])
-    record = {
-        "dataset": spec.dataset,
-        "model": spec.model,
-        "hp": setting_id(spec.model, spec.latent_dim, spec.hparams),
-        "seed": spec.train.seed,
-    } | spec.hparams
-    if saved["diverged"]:
-        record["diverged"] = saved["diverged"]
-        log(f"{model_path}: the run {describe_divergence(saved['diverged'])}")
-    if saved["state_dict"] is None:
+    data, device, extractors = Dataset.load(data_dir), default_device(), None
+    records = []
+    for model_path, config, metrics_path, artefacts_path in runs:
+        saved = read_saved(model_path)
+        spec = spec_from_dict(saved["spec"])
+        hp = setting_id(spec.model, spec.latent_dim, spec.hparams)
+        record = {
+            "dataset": spec.dataset,
+            "model": spec.model,
+            "structure": structure_id(spec.model, hp),
+            "hp": hp,
+            "seed": spec.train.seed,
+        } | spec.hparams
+        if saved["diverged"]:
+            record["diverged"] = saved["diverged"]
+            log(f"{model_path}: the run {describe_divergence(saved['diverged'])}")
+        if saved["state_dict"] is None:
+            write_json(metrics_path, record)
+            atomic_write(Path(artefacts_path), lambda f: np.savez_compressed(f))
+            records.append(record)
+            continue
+        extractors = extractors or fid_extractors(data, data_dir, feature_net_path, inception, log)
+        log(f"evaluating {model_path} on device {device}")
+        model, _ = load_model(model_path, data, device)
+        metrics, artefacts = evaluate(model, data, config, *extractors, feature_net_label)
+        record |= metrics
         write_json(metrics_path, record)
-        atomic_write(Path(artefacts_path), lambda f: np.savez_compressed(f))
-        return record
-    data = Dataset.load(data_dir)
-    device = default_device()
-    log(f"evaluating {model_path} on device {device}")
-    model, _ = load_model(model_path, data, device)
+        atomic_write(Path(artefacts_path), lambda f, artefacts=artefacts: np.savez_compressed(f, **artefacts))
+        records.append(record)
+    return records
+
+
+def fid_extractors(data: Dataset, data_dir, feature_net_path, inception: str, log) -> tuple:
+    """The domain classifier (if given), Inception (per ``inception``) and the dataset's cached
+    reference statistics (``<data>/fid_reference``, shared by all its evaluations)."""
     feature_net = load_feature_net(feature_net_path) if feature_net_path else None
     inception_net = None
     if inception != "no" and data.is_image:
@@ -104,9 +119,4 @@ def evaluate_run(
             if inception == "yes":
                 raise
             log(f"Inception FID skipped: {missing}")
-    references = ReferenceStatistics(Path(data_dir) / "fid_reference")  # shared by the dataset's evaluations
-    metrics, artefacts = evaluate(model, data, config, feature_net, inception_net, references, feature_net_label)
-    record |= metrics
-    write_json(metrics_path, record)
-    atomic_write(Path(artefacts_path), lambda f: np.savez_compressed(f, **artefacts))
-    return record
+    return feature_net, inception_net, ReferenceStatistics(Path(data_dir) / "fid_reference")

@@ -15,14 +15,17 @@ diverged run diverges again when rerun, so its checkpoint says it is done.
 Every random draw of training comes from two generators seeded with the run's
 seed (one shuffles and binarises the data, one draws the reparameterisation
 noise), so a run gives the same result trained alone (:class:`Trainer`), in a
-pack (:class:`csrae.packed.PackedTrainer`), or resumed.
+pack (:class:`csrae.packed.PackedTrainer`), or resumed.  The generators and
+the training split live on the training device, so a GPU step needs nothing
+from the host; a CUDA generator's draws differ from the CPU's, so a run
+resumes on the kind of device it started on.
 """
 
 import csv
 import io
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -84,13 +87,17 @@ def first_non_finite(step_terms: Tensor, epoch: int, weight: float, names=TERMS)
 class RunState:
     """One run's progress: epoch, look-ahead, best weights, history and random number generators."""
 
-    def __init__(self, config: TrainConfig, state_dir: str | Path, log=print, monitor="val_loss", settle=None):
+    def __init__(
+        self, config: TrainConfig, state_dir: str | Path, log=print, monitor="val_loss", settle=None, device="cpu"
+    ):
         """``monitor``: the validation metric whose minimum is kept; the look-ahead counts from epoch ``settle``
-        (default: the end of the warm-up)."""
+        (default: the end of the warm-up).  The generators live on ``device``: on a GPU, shuffling,
+        binarisation and noise are drawn there (so a run's draws depend on the kind of device)."""
         self.config, self.state_dir, self.log = config, Path(state_dir), log
         self.monitor, self.settle = monitor, config.warmup if settle is None else settle
-        self.data_generator = torch.Generator().manual_seed(config.seed)  # shuffling and binarisation
-        self.noise_generator = torch.Generator().manual_seed(config.seed + NOISE_SEED_OFFSET)
+        self.device = torch.device(device)
+        self.data_generator = torch.Generator(self.device).manual_seed(config.seed)  # shuffling and binarisation
+        self.noise_generator = torch.Generator(self.device).manual_seed(config.seed + NOISE_SEED_OFFSET)
         self.epoch = 0
         self.best = {"loss": math.inf, "epoch": -1, "state": None}
         self.bad_epochs = 0
@@ -122,12 +129,12 @@ class RunState:
     def weight(self, target: float) -> float:
         return warmup_weight(target, self.epoch, self.config.warmup)
 
-    def batches(self, data: Dataset, device: torch.device) -> Iterator[Tensor]:
-        """This epoch's training batches: a fresh shuffle, binarised dynamically where the data say so."""
-        order = torch.randperm(len(data.x["train"]), generator=self.data_generator).numpy()
+    def batches(self, data: Dataset) -> Iterator[Tensor]:
+        """This epoch's training batches on the run's device: a fresh shuffle, binarised dynamically where the
+        data say so."""
+        order = torch.randperm(len(data.x["train"]), generator=self.data_generator, device=self.device)
         for start in range(0, len(order), self.config.batch_size):
-            x = data.training_batch(order[start : start + self.config.batch_size], self.data_generator)
-            yield x.to(device, non_blocking=True)
+            yield data.training_batch(order[start : start + self.config.batch_size], self.data_generator)
 
     def noise(self, device: torch.device) -> Noise:
         """The run's reparameterisation and relaxation draws, moved to ``device``."""
@@ -139,15 +146,16 @@ class RunState:
         self.check_steps(step_terms, weight, names)
         return {f"train_{name}": float(value) for name, value in zip(names, step_terms.mean(0))}
 
-    def end_epoch(self, row: dict, weights: Callable[[], dict]) -> None:
-        """Record an epoch; keep ``weights()`` when validation improved; count the look-ahead after warm-up.
+    def end_epoch(self, row: dict, state: dict) -> None:
+        """Record an epoch; keep ``state`` (the weights) when validation improved; count the look-ahead after
+        warm-up.
 
         A non-finite validation metric is a divergence."""
         values = {k: v for k, v in row.items() if k.startswith("val_")}
         if not all(math.isfinite(v) for v in values.values()):
             self.diverge({"epoch": self.epoch, "phase": "validation", "weight": row["weight"], "terms": values})
         elif row[self.monitor] < self.best["loss"]:
-            self.best = {"loss": row[self.monitor], "epoch": self.epoch, "state": weights()}
+            self.best = {"loss": row[self.monitor], "epoch": self.epoch, "state": state}
             self.bad_epochs = 0
         elif self.epoch >= self.settle:
             self.bad_epochs += 1
@@ -165,6 +173,7 @@ class RunState:
             "diverged": self.diverged,
             "data_generator": self.data_generator.get_state(),
             "noise_generator": self.noise_generator.get_state(),
+            "generator_device": self.device.type,
             "config": asdict(self.config),
         }
         buffer = io.BytesIO()
@@ -181,6 +190,12 @@ class RunState:
             raise ValueError(
                 f"checkpoint {path} was written with settings {state['config']}, not {asdict(self.config)}; "
                 "delete it to start afresh or restore the original settings"
+            )
+        written_on = state.get("generator_device", "cpu")
+        if written_on != self.device.type:
+            raise ValueError(
+                f"checkpoint {path} was written on a {written_on} device, whose random streams a "
+                f"{self.device.type} device cannot continue; resume it on {written_on} or delete it to start afresh"
             )
         self.epoch, self.best, self.bad_epochs = state["epoch"], state["best"], state["bad_epochs"]
         self.history, self.diverged = state["history"], state.get("diverged")
@@ -229,8 +244,52 @@ def adam(model: torch.nn.Module, config: TrainConfig) -> torch.optim.Adam:
     return torch.optim.Adam(model.parameters(), lr=config.lr, betas=ADAM_BETAS, eps=ADAM_EPS)
 
 
-class Trainer:
-    """Trains one model with ``torch.optim.Adam`` (β = (0.9, 0.999), ε = 1e-8)."""
+class ModelTrainer:
+    """One model trained by Adam (β = (0.9, 0.999), ε = 1e-8), resumed from its checkpoint: the part that
+    :class:`Trainer` and the semi-supervised trainer share.  Subclasses give ``train_epoch(weight)`` and
+    ``validate()``; to :func:`fit` it is a pack of one."""
+
+    def __init__(self, model: torch.nn.Module, run: RunState, device: str | torch.device):
+        self.device = torch.device(device)
+        self.model, self.run, self.config = model.to(self.device), run, run.config
+        self.optimizer = adam(model, run.config)
+        restored = run.load()
+        if restored:
+            self.model.load_state_dict(restored[0])
+            self.optimizer.load_state_dict(restored[1])
+        self.models, self.runs, self.targets = [model], [run], [model.weight]
+        self.active = [] if run.finished else [0]
+        self.label = f"seed {run.config.seed}: "
+
+    def train_epoch(self, weight: float) -> dict:
+        raise NotImplementedError
+
+    def validate(self) -> dict:
+        raise NotImplementedError
+
+    # -- the pack interface of :func:`fit` ------------------------------------------------
+    def train_members(self, weights: list[float]) -> list[dict]:
+        return [self.train_epoch(weights[0])]
+
+    def validate_members(self) -> list[dict]:
+        return [self.validate()]
+
+    def member_state(self, position: int) -> dict:
+        return cpu_copy(self.model.state_dict())
+
+    def member_optimizer_state(self, position: int) -> dict:
+        return self.optimizer.state_dict()
+
+    def keep(self, positions: list[int]) -> None:
+        self.active = [self.active[p] for p in positions]
+
+    def fit(self) -> dict | None:
+        """Train until the epoch budget, the look-ahead or a divergence; return the best epoch's row."""
+        return fit(self)[0]
+
+
+class Trainer(ModelTrainer):
+    """Trains one autoencoder on a dataset's training split, validating on its validation split."""
 
     def __init__(
         self,
@@ -241,17 +300,15 @@ class Trainer:
         device: str | torch.device = "cpu",
         log=print,
     ):
-        self.device = torch.device(device)
-        self.model, self.data, self.config = model.to(self.device), data, config
-        self.run = RunState(config, state_dir, log)
-        self.optimizer = adam(model, config)
+        super().__init__(model, RunState(config, state_dir, log, device=device), device)
+        self.data = data
         self.x_val = data.inputs("val").to(self.device)
         self.latent_dim = latent_dim(model, data)
 
     def train_epoch(self, weight: float) -> dict:
         self.model.train()
         noise, steps = self.run.noise(self.device), []
-        for x in self.run.batches(self.data, self.device):
+        for x in self.run.batches(self.data):
             terms = self.model.loss(x, weight, noise.normal(self.model.noise_draws, len(x), self.latent_dim))
             self.optimizer.zero_grad(set_to_none=True)
             terms.loss.backward()
@@ -266,33 +323,37 @@ class Trainer:
         terms = self.model.loss(self.x_val, noise=noise)
         return {f"val_{name}": getattr(terms, name).item() for name in TERMS}
 
-    def fit(self) -> dict | None:
-        """Train until the epoch budget or the look-ahead runs out; return the best epoch's row."""
-        return fit(self.model, self.optimizer, self.run, self.train_epoch, self.validate)
 
+def fit(pack) -> list[dict | None]:
+    """The one epoch loop of every trainer: a :class:`ModelTrainer` (a pack of one) or a
+    :class:`csrae.packed.PackedTrainer`.
 
-def fit(
-    model, optimizer, run: RunState, train_epoch: Callable[[float], dict], validate: Callable[[], dict]
-) -> dict | None:
-    """The epoch loop of a single model: resume, train and validate each epoch, checkpoint, keep the best.
-
-    ``train_epoch(weight)`` and ``validate()`` return the epoch's metrics
-    (``train_epoch`` records a divergence in ``run``); the model ends with the
-    best epoch's weights, whose row is returned (None if the run diverged
-    before any finite epoch).
+    Each epoch trains and validates the pack's active members (``train_members(weights)``,
+    ``validate_members()``: one row of metrics per member; training records a
+    divergence in the member's run), records the epoch and checkpoints every
+    member, then keeps only the members whose runs go on.  Each model ends
+    with its best epoch's weights; returns each run's best row (None if it
+    diverged before any finite epoch).
     """
-    restored = run.load()
-    if restored:
-        model.load_state_dict(restored[0])
-        optimizer.load_state_dict(restored[1])
-    progress = Progress(run.log, run.config.epochs, first=run.epoch, label=f"seed {run.config.seed}: ")
-    while not run.finished:
-        epoch, weight = run.epoch, run.weight(model.weight)
-        row = {"epoch": run.epoch, "weight": weight} | train_epoch(weight)
-        if run.diverged is None:
-            run.end_epoch(row | validate(), lambda: cpu_copy(model.state_dict()))
-        run.save(model.state_dict(), optimizer.state_dict())
-        progress.epoch_done(epoch, [run])
-    if run.best["state"] is not None:
-        model.load_state_dict(run.best["state"])
-    return run.best_row
+    runs = pack.runs
+    first = min((runs[i].epoch for i in pack.active), default=0)
+    progress = Progress(runs[0].log, runs[0].config.epochs, first=first, label=pack.label)
+    while pack.active:
+        members = [runs[i] for i in pack.active]
+        epoch = max(run.epoch for run in members)
+        weights = [run.weight(pack.targets[i]) for run, i in zip(members, pack.active)]
+        train = pack.train_members(weights)
+        finite = any(run.diverged is None for run in members)
+        val = pack.validate_members() if finite else [{}] * len(members)
+        for position, run in enumerate(members):
+            state = pack.member_state(position)
+            if run.diverged is None:
+                row = {"epoch": run.epoch, "weight": weights[position]} | train[position] | val[position]
+                run.end_epoch(row, state)
+            run.save(state, pack.member_optimizer_state(position))
+        progress.epoch_done(epoch, members)
+        pack.keep([p for p, run in enumerate(members) if not run.finished])
+    for model, run in zip(pack.models, runs):
+        if run.best["state"] is not None:
+            model.load_state_dict(run.best["state"])
+    return [run.best_row for run in runs]

@@ -122,16 +122,14 @@ def test_evaluate_reports_every_metric_with_its_labels(mnist5k_run):
 
 def test_required_inception_fid_fails_clearly_without_weights(mnist5k_run, tmp_path, monkeypatch):
     from csrae.evaluation import EvalConfig
-    from csrae.steps import evaluate_run
+    from csrae.steps import evaluate_runs
 
     root, _ = mnist5k_run
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
-    config = EvalConfig(ll_samples=2, fid_samples=20)
+    runs = [(root / "model.pt", EvalConfig(ll_samples=2, fid_samples=20), tmp_path / "m.json", tmp_path / "a.npz")]
     with pytest.raises(InceptionWeightsMissing, match="Download"):
-        evaluate_run(root / "data", root / "model.pt", config, tmp_path / "m.json", tmp_path / "a.npz", inception="yes")
-    record = evaluate_run(
-        root / "data", root / "model.pt", config, tmp_path / "m.json", tmp_path / "a.npz", log=lambda *_: None
-    )
+        evaluate_runs(root / "data", runs, inception="yes")
+    (record,) = evaluate_runs(root / "data", runs, log=lambda *_: None)
     assert "fid_inception" not in record and (tmp_path / "m.json").exists()
 
 

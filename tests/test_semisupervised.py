@@ -139,7 +139,7 @@ def test_setting_and_label_budget_names_round_trip():
 def spec(model="CSRAE", hparams=None, epochs=12, **config):
     hparams = hparams or {"lambda": 1.0, "alpha": 10.0}
     settings = {"epochs": epochs, "warmup": 2, "patience": epochs, "batch_size": 50, "seed": 0} | config
-    return SemiSupervisedSpec("two_clusters", model, hparams, 4, 10, 0, SemiSupervisedConfig(**settings))
+    return SemiSupervisedSpec("two_clusters", model, hparams, 4, SemiSupervisedConfig(**settings), labels=10)
 
 
 @pytest.mark.parametrize(
@@ -220,6 +220,22 @@ def test_metrics_record_names_the_run(tmp_path):
     assert (saved["hp"], saved["labels_id"], saved["n_labelled"]) == ("z=4_lambda=1_alpha=10", "n=10", 10)
     assert saved["val_error"] == saved["val_error"] and 0 <= saved["test_error"] <= 100
     assert torch.load(tmp_path / "out" / "model.pt", weights_only=True)["spec"]["labels"] == 10
+
+
+def test_a_saved_semisupervised_run_loads_back_with_the_library_loader(tmp_path):
+    """One run layout and one loader for both studies: ``load_model`` rebuilds an M2 from its split."""
+    from csrae.run import load_model
+    from csrae.semisupervised.training import train_semisupervised
+
+    split = class_split(two_clusters((200, 50, 50)), 10, seed=0)
+    record = train_semisupervised(spec(epochs=2), split, tmp_path / "out", tmp_path / "state", log=lambda *a: None)
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["spec"]["labels"] == 10 and summary["best_epoch"] == record["best_epoch"]
+    model, loaded = load_model(tmp_path / "out" / "model.pt", split)
+    assert isinstance(loaded, SemiSupervisedSpec) and loaded.train == spec(epochs=2).train
+    x = split.inputs.evaluation("test", np.arange(split.size("test")))
+    predicted = split.labels.predict(model.classify(x)).numpy()
+    assert error_rate(split.y["test"], predicted) == pytest.approx(record["test_error"])
 
 
 def test_epoch_batches_cover_every_point_and_never_leave_one_alone():

@@ -20,7 +20,7 @@ from slurm_cluster import LocalSlurm, available
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / ".test" / "config" / "slurm.yaml"
-CANCELLED_RUN = "results/runs/pinwheel/CSRAE/z=2_lambda=1/seed0"
+CANCELLED_RUN = "pinwheel/CSRAE/z=2/z=2_lambda=1/seed0"
 CHECKPOINT = "results/state/pinwheel/CSRAE/z=2_lambda=1/seed0/checkpoint.pt"
 
 reason = available()
@@ -121,7 +121,7 @@ def test_profile_runs_gpu_jobs_and_resumes_a_cancelled_job(cluster, tmp_path):
     retries = [r for r in train if r["Comment"] == cancelled["Comment"] and r["JobID"] != cancelled_id]
     assert [r["State"] for r in retries] == ["COMPLETED"]
 
-    train_log = (cluster_dir / "results/logs/train/pinwheel/CSRAE/z=2_lambda=1.log").read_text()
+    train_log = (cluster_dir / "results/logs/train/pinwheel/CSRAE/z=2.log").read_text()
     assert "on device cpu" in train_log
     resumed_at = int(train_log.split("at epoch ")[1].split()[0])
     assert resumed_at >= cancelled_at
@@ -136,7 +136,7 @@ def test_profile_runs_gpu_jobs_and_resumes_a_cancelled_job(cluster, tmp_path):
         "results/table1.csv",
         "results/table2.csv",
         "results/table3.csv",
-        f"{CANCELLED_RUN}/history.csv",
-        f"{CANCELLED_RUN}/metrics.json",
+        f"results/runs/{CANCELLED_RUN}/history.csv",
+        f"results/evaluation/{CANCELLED_RUN}/metrics.json",
     ):
         assert (cluster_dir / name).read_text() == (local_dir / name).read_text(), name

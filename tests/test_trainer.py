@@ -23,8 +23,8 @@ def test_killed_run_resumes_to_the_same_result(pinwheel_dir, tmp_path, monkeypat
 
     batches = RunState.batches
 
-    def killed_mid_epoch_seven(self, data, device):
-        for step, x in enumerate(batches(self, data, device)):
+    def killed_mid_epoch_seven(self, data):
+        for step, x in enumerate(batches(self, data)):
             if self.epoch == 7 and step == 3:
                 raise KeyboardInterrupt  # as SIGKILL would: the epoch's progress is lost
             yield x
@@ -115,6 +115,18 @@ def test_checkpoint_from_other_settings_is_refused(pinwheel_dir, tmp_path):
     spec.train = TrainConfig(epochs=1, warmup=0, lr=1e-3)
     with pytest.raises(ValueError, match="delete it to start afresh"):
         train_run(spec, data, tmp_path / "out", tmp_path / "state", log=lambda *_: None)
+
+
+def test_checkpoint_from_another_kind_of_device_is_refused(pinwheel_dir, tmp_path):
+    """A CUDA generator's stream cannot go on on the CPU: the resume says so instead of failing obscurely."""
+    data = Dataset.load(pinwheel_dir)
+    spec = RunSpec("pinwheel", "CSRAE", {"lambda": 1.0}, 2, TrainConfig(epochs=2, warmup=0))
+    train_run(spec, data, tmp_path / "out", tmp_path / "state", log=lambda *_: None)
+    checkpoint = torch.load(tmp_path / "state" / CHECKPOINT, weights_only=True)
+    assert checkpoint["generator_device"] == "cpu"
+    torch.save(checkpoint | {"generator_device": "cuda"}, tmp_path / "state" / CHECKPOINT)
+    with pytest.raises(ValueError, match="written on a cuda device.*resume it on cuda or delete it"):
+        train_run(spec, data, tmp_path / "out", tmp_path / "state", device="cpu", log=lambda *_: None)
 
 
 def test_early_stopping_keeps_the_best_epoch(pinwheel_dir, tmp_path):

@@ -45,9 +45,17 @@ class Dataset:
         return torch.bernoulli(x, generator=generator)
 
     def training_batch(self, indices, generator: torch.Generator) -> torch.Tensor:
-        """Training points ``indices``, binarised afresh (with ``generator``) where the data say so."""
-        x = torch.from_numpy(self.x["train"][np.asarray(indices)])
+        """Training points ``indices`` on ``generator``'s device, binarised afresh there (with ``generator``)
+        where the data say so: on a GPU the training split stays on it, and no batch crosses the bus."""
+        x = self.training_split(generator.device)[torch.as_tensor(indices, device=generator.device)]
         return torch.bernoulli(x, generator=generator) if self.binarize else x
+
+    def training_split(self, device: torch.device) -> torch.Tensor:
+        """The training split as a tensor on ``device``, copied there once."""
+        copies = self.__dict__.setdefault("_training_copies", {})
+        if device not in copies:
+            copies[device] = torch.from_numpy(self.x["train"]).to(device)
+        return copies[device]
 
     def labels(self, split: str) -> np.ndarray:
         return self.y[split]

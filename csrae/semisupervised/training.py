@@ -11,7 +11,7 @@ early stopping are :class:`csrae.trainer.RunState`'s.
 
 import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +21,7 @@ from torch import nn
 from csrae.io import atomic_write_text
 from csrae.metrics.classification import error_rate, f1_scores
 from csrae.naming import SUPERVISED_MODELS, labels_id, ssl_setting_id
-from csrae.run import default_device, save_model
+from csrae.run import RunSpec, default_device, write_run
 from csrae.semisupervised.data import LabelledSplit, epoch_batches, labelled_batches
 from csrae.semisupervised.models import (
     LabelSpace,
@@ -30,7 +30,7 @@ from csrae.semisupervised.models import (
     build_m2,
     build_supervised,
 )
-from csrae.trainer import RunState, TrainConfig, adam, fit
+from csrae.trainer import ModelTrainer, RunState, TrainConfig
 
 
 @dataclass
@@ -49,17 +49,13 @@ class SemiSupervisedConfig(TrainConfig):
 
 
 @dataclass
-class SemiSupervisedSpec:
+class SemiSupervisedSpec(RunSpec):
     """A semi-supervised (or supervised) run: labels = count n (digits) or fraction p (faces); fold for faces."""
 
-    dataset: str
-    model: str
-    hparams: dict
-    latent_dim: int
-    labels: float
-    fold: int = 0
     train: SemiSupervisedConfig = field(default_factory=SemiSupervisedConfig)
-    weights_path: str | None = None  # ResNet18's optional starting weights
+    labels: float = field(kw_only=True)
+    fold: int = field(default=0, kw_only=True)
+    weights_path: str | None = field(default=None, kw_only=True)  # ResNet18's optional starting weights
 
     def build(self, split: LabelledSplit) -> nn.Module:
         torch.manual_seed(self.train.seed)
@@ -67,9 +63,6 @@ class SemiSupervisedSpec:
             return build_supervised(self.model, split.data, split.labels, self.weights_path)
         t = self.train
         return build_m2(self.model, self.hparams, split.data, split.labels, self.latent_dim, t.beta_y, t.temperature)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def classification_metrics(labels: LabelSpace, y_true: np.ndarray, logits: torch.Tensor, names=()) -> dict:
@@ -87,16 +80,13 @@ def validation_error(metrics: dict) -> float:
     return metrics["error"] if "error" in metrics else 100.0 - metrics["f1"]
 
 
-class SemiSupervisedTrainer:
-    """Adam (β = (0.9, 0.999), ε = 1e-8) on J with warm-up, look-ahead on validation error and checkpoints."""
+class SemiSupervisedTrainer(ModelTrainer):
+    """Adam on J with warm-up, look-ahead on validation error and checkpoints (:class:`ModelTrainer`)."""
 
     def __init__(self, model: nn.Module, split: LabelledSplit, config, state_dir, device="cpu", log=print):
-        self.device = torch.device(device)
-        self.model, self.split, self.config = model.to(self.device), split, config
         settle = max(config.warmup, config.pretrain_epochs)
-        self.run = RunState(config, state_dir, log, monitor="val_error", settle=settle)
-        self.optimizer = adam(model, config)
-        self.supervised = isinstance(model, SupervisedClassifier)
+        super().__init__(model, RunState(config, state_dir, log, monitor="val_error", settle=settle), device)
+        self.split, self.supervised = split, isinstance(model, SupervisedClassifier)
 
     def _batches(self) -> list[tuple[np.ndarray | None, np.ndarray | None]]:
         generator, size, split = self.run.data_generator, self.config.batch_size, self.split
@@ -146,15 +136,11 @@ class SemiSupervisedTrainer:
         val = self.evaluate("val")
         return {f"val_{k}": v for k, v in val.items()} | {"val_error": validation_error(val)}
 
-    def fit(self) -> dict | None:
-        """Train until the epoch budget, the look-ahead or a divergence; return the best epoch's row."""
-        return fit(self.model, self.optimizer, self.run, self.train_epoch, self.validate)
-
 
 def train_semisupervised(
     spec: SemiSupervisedSpec, split: LabelledSplit, out_dir, state_dir, device=None, log=print
 ) -> dict:
-    """Train ``spec`` (resuming from ``state_dir``), then write ``model.pt``, ``history.csv`` and
+    """Train ``spec`` (resuming from ``state_dir``), then write the run (:func:`csrae.run.write_run`) and
     ``metrics.json`` (validation and test classification metrics of the best epoch; for a diverged run
     also ``diverged``, and no metrics if it has no finite epoch) to ``out_dir``."""
     device = torch.device(device) if device else default_device()
@@ -165,9 +151,7 @@ def train_semisupervised(
     )
     trainer = SemiSupervisedTrainer(model, split, spec.train, state_dir, device, log)
     best = trainer.fit()
-    out_dir = Path(out_dir)
-    trainer.run.write_history(out_dir / "history.csv")
-    save_model(model if best else None, spec, out_dir / "model.pt", trainer.run.diverged)
+    write_run(spec, model, trainer.run, best, Path(out_dir), log)
     record = {
         "dataset": spec.dataset,
         "model": spec.model,
@@ -187,5 +171,5 @@ def train_semisupervised(
         record |= {f"val_{k}": v for k, v in val.items()} | {f"test_{k}": v for k, v in test.items()}
         record["val_error"] = validation_error(val)
         log(f"seed {spec.train.seed}: best epoch {best['epoch']}, val {validation_error(val):.2f}, test {test}")
-    atomic_write_text(out_dir / "metrics.json", json.dumps(record, indent=2))
+    atomic_write_text(Path(out_dir) / "metrics.json", json.dumps(record, indent=2))
     return record

@@ -1,4 +1,3 @@
-import itertools
 import os
 
 import csrae.data
@@ -13,16 +12,20 @@ from csrae.naming import (
     SUPERVISED_SETTING,
     WEIGHT_NAME,
     labels_id,
-    setting_id,
-    ssl_setting_id,
     structure_id,
+    sweep_settings,
 )
 from csrae.selection import CRITERIA
 from csrae.semisupervised.selection import AU_TABLE
 
 validate(config, schema="../schemas/config.schema.yaml")
 
-RUN = "results/runs/{dataset}/{model}/{hp}/seed{seed}"
+# A training job trains every setting × seed of one structure (the settings
+# that differ only in the regulariser weight), an evaluation job evaluates
+# them; each writes one folder per structure, with a folder per run inside.
+STRUCTURE = "{dataset}/{model}/{structure}"
+RUN = "results/runs/{dataset}/{model}/{structure}/{hp}/seed{seed}"
+EVALUATION = "results/evaluation/{dataset}/{model}/{structure}/{hp}/seed{seed}"
 DATASETS = list(config["datasets"])
 IMAGE_DATASETS = [d for d in DATASETS if d in csrae.data.IMAGE_DATASETS]
 SSL = config.get("semisupervised", {"datasets": {}})
@@ -36,13 +39,13 @@ FID_CLASSIFIER_ONLY = sorted(
 )
 PREPARED = sorted(set(DATASETS + DIGIT_DATASETS + FID_CLASSIFIER_ONLY))
 
-# Memory (MB) and run time per seed (minutes; a job runs every seed of a
-# setting, and asks for more on each retry) of the GPU rules, unless
+# Memory (MB) and run time per run (minutes; a job runs every seed of a
+# structure's or a setting's settings, and asks for more on each retry) of the GPU rules, unless
 # `resources.<rule>` or a dataset's `resources.<rule>` says otherwise.
 GPU_JOBS = {
-    "train": {"mem_mb": 4000, "minutes_per_seed": 120},
-    "evaluate": {"mem_mb": 4000, "minutes_per_seed": 60},
-    "train_semisupervised": {"mem_mb": 8000, "minutes_per_seed": 120},
+    "train": {"mem_mb": 4000, "minutes_per_run": 120},
+    "evaluate": {"mem_mb": 4000, "minutes_per_run": 60},
+    "train_semisupervised": {"mem_mb": 8000, "minutes_per_run": 120},
 }
 # Jobs that ask for a GPU go to this partition (slurm/config.yaml sets the rest).
 GPU_PARTITION = os.environ.get("CSRAE_SLURM_GPU_PARTITION")
@@ -60,15 +63,16 @@ def job_settings(rule, dataset):
     return GPU_JOBS[rule] | config["resources"].get(rule, {}) | overrides
 
 
-def gpu_job(rule):
+def gpu_job(rule, runs):
     """Resources of the rules that train or evaluate models: ``gpus_per_job`` GPUs, on the GPU
-    partition ($CSRAE_SLURM_GPU_PARTITION) whenever a GPU is asked for, with the memory and run time of
-    :func:`job_settings`."""
+    partition ($CSRAE_SLURM_GPU_PARTITION) whenever a GPU is asked for, with the memory of
+    :func:`job_settings` and its run time per run times ``runs(wildcards)``, the job's runs.
+    """
     gpus = config["resources"]["gpus_per_job"]
 
     def runtime(wildcards, attempt):
-        minutes = job_settings(rule, wildcards.dataset)["minutes_per_seed"]
-        return minutes * len(config["seeds"]) * attempt
+        minutes = job_settings(rule, wildcards.dataset)["minutes_per_run"]
+        return minutes * runs(wildcards) * attempt
 
     resources = {
         "gpu": gpus,
@@ -113,6 +117,7 @@ wildcard_constraints:
     model="|".join(HYPERPARAMETERS),
     study="|".join(CRITERIA),
     hp="[^/]+",
+    structure="z=[^/]+",
 
 
 def model_grids(dataset):
@@ -137,30 +142,55 @@ def latent_dims(dataset, study):
 
 def hp_ids(dataset, model, study=None):
     """Settings of the sweep (latent dimension × grid), for one study or for all of them."""
-    grid = model_grids(dataset)[model]
-    names = HYPERPARAMETERS[model]
     chosen = [study] if study else studies(dataset)
     dims = sorted({z for s in chosen for z in latent_dims(dataset, s)})
-    return [
-        setting_id(model, z, dict(zip(names, values)))
-        for z in dims
-        for values in itertools.product(*(grid[n] for n in names))
-    ]
+    return sweep_settings(model, model_grids(dataset)[model], dims)
 
 
 def training_settings(dataset):
     return config["training"] | config["datasets"][dataset].get("training", {})
 
 
-def run_paths(name, dataset, model, seeds=None, study=None, hps=None):
-    """``name`` (a file in the run directory) for every setting (or ``hps``) and seed."""
-    return expand(
-        f"{RUN}/{name}",
-        dataset=dataset,
-        model=model,
-        hp=hps if hps is not None else hp_ids(dataset, model, study),
-        seed=seeds if seeds is not None else config["seeds"],
-    )
+def structures(dataset, model, study=None):
+    """The structures of the sweep (of one study, or of all), in sweep order."""
+    ids = hp_ids(dataset, model, study)
+    return list(dict.fromkeys(structure_id(model, hp) for hp in ids))
+
+
+def structure_settings(wildcards):
+    """The settings of the structure ``wildcards`` names."""
+    ids = hp_ids(wildcards.dataset, wildcards.model)
+    return [
+        hp for hp in ids if structure_id(wildcards.model, hp) == wildcards.structure
+    ]
+
+
+def structure_runs(wildcards):
+    """How many runs (settings × seeds) a structure's job trains or evaluates."""
+    return len(structure_settings(wildcards)) * len(config["seeds"])
+
+
+def structure_folders(root, dataset, model, study=None, only=None):
+    """``results/<root>/<dataset>/<model>/<structure>`` for the structures of a study (or ``only``)."""
+    return [
+        f"results/{root}/{dataset}/{model}/{structure}"
+        for structure in (only or structures(dataset, model, study))
+    ]
+
+
+def run_files(template, name, dataset, model, study=None, hps=None, seeds=None):
+    """``name`` in every run folder (``template``: RUN or EVALUATION) of a study's settings (or ``hps``)."""
+    return [
+        f"{template}/{name}".format(
+            dataset=dataset,
+            model=model,
+            structure=structure_id(model, hp),
+            hp=hp,
+            seed=seed,
+        )
+        for hp in (hps if hps is not None else hp_ids(dataset, model, study))
+        for seed in (seeds if seeds is not None else config["seeds"])
+    ]
 
 
 def first_structure(dataset, model):

@@ -18,12 +18,10 @@ def ssl_models(dataset):
 def ssl_settings(dataset, model):
     if model in SUPERVISED_MODELS:
         return [SUPERVISED_SETTING]
-    grid, names = SSL["models"][model], SSL_HYPERPARAMETERS[model]
     latent_dim = SSL["datasets"][dataset].get("latent_dim", SSL["latent_dim"])
-    return [
-        ssl_setting_id(model, latent_dim, dict(zip(names, values)))
-        for values in itertools.product(*(grid[n] for n in names))
-    ]
+    return sweep_settings(
+        model, SSL["models"][model], [latent_dim], SSL_HYPERPARAMETERS[model]
+    )
 
 
 def ssl_budgets(dataset, model):

@@ -66,14 +66,18 @@ if "figure2" in config:  # Figure 2 is optional (a 2-D dataset)
 
     rule figure2:
         input:
-            lambda wildcards: run_paths(
-                "artefacts.npz",
+            structure_folders(
+                "evaluation",
                 config["figure2"]["dataset"],
                 config["figure2"]["model"],
-                seeds=config["seeds"][:1],
-                hps=first_structure(
-                    config["figure2"]["dataset"], config["figure2"]["model"]
-                ),
+                only=[
+                    structure_id(
+                        config["figure2"]["model"],
+                        first_structure(
+                            config["figure2"]["dataset"], config["figure2"]["model"]
+                        )[0],
+                    )
+                ],
             ),
         output:
             report(
@@ -87,6 +91,16 @@ if "figure2" in config:  # Figure 2 is optional (a 2-D dataset)
         conda:
             "../../envs/csrae.yaml"
         params:
+            artefacts=run_files(
+                EVALUATION,
+                "artefacts.npz",
+                config["figure2"]["dataset"],
+                config["figure2"]["model"],
+                hps=first_structure(
+                    config["figure2"]["dataset"], config["figure2"]["model"]
+                ),
+                seeds=config["seeds"][:1],
+            ),
             model=config["figure2"]["model"],
             weight=WEIGHT_NAME[config["figure2"]["model"]],
         script:
@@ -134,8 +148,8 @@ rule figure4:
 rule figure7:
     input:
         selected="results/selection/generative/{dataset}/MixtureCSRAE.json",
-        models=lambda wildcards: run_paths(
-            "model.pt", wildcards.dataset, "MixtureCSRAE", study="generative"
+        runs=lambda wildcards: structure_folders(
+            "runs", wildcards.dataset, "MixtureCSRAE", "generative"
         ),
         data=rules.prepare_dataset.output.data,
     output:
@@ -161,11 +175,11 @@ rule image_grids:
             f"results/selection/generative/{wildcards.dataset}/{model}.json"
             for model in model_grids(wildcards.dataset)
         ],
-        artefacts=lambda wildcards: [
-            path
+        evaluations=lambda wildcards: [
+            folder
             for model in model_grids(wildcards.dataset)
-            for path in run_paths(
-                "artefacts.npz", wildcards.dataset, model, study="generative"
+            for folder in structure_folders(
+                "evaluation", wildcards.dataset, model, "generative"
             )
         ],
         meta=rules.prepare_dataset.output.meta,
@@ -187,6 +201,6 @@ rule image_grids:
     conda:
         "../../envs/csrae.yaml"
     params:
-        run=lambda wildcards: RUN,
+        evaluation=lambda wildcards: EVALUATION,
     script:
         "../scripts/image_grids.py"

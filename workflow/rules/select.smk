@@ -1,7 +1,7 @@
 rule select_model:
     input:
-        lambda wildcards: run_paths(
-            "metrics.json", wildcards.dataset, wildcards.model, study=wildcards.study
+        evaluations=lambda wildcards: structure_folders(
+            "evaluation", wildcards.dataset, wildcards.model, wildcards.study
         ),
     output:
         sweep=report(
@@ -18,5 +18,12 @@ rule select_model:
         "../../envs/csrae.yaml"
     params:
         criterion=lambda wildcards: CRITERIA[wildcards.study],
+        metrics=lambda wildcards: run_files(
+            EVALUATION,
+            "metrics.json",
+            wildcards.dataset,
+            wildcards.model,
+            wildcards.study,
+        ),
     script:
         "../scripts/select_model.py"

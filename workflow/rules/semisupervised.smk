@@ -11,6 +11,9 @@ rule train_semisupervised:
         history=expand(
             f"{SSL_RUN}/history.csv", seed=config["seeds"], allow_missing=True
         ),
+        summary=expand(
+            f"{SSL_RUN}/summary.json", seed=config["seeds"], allow_missing=True
+        ),
         metrics=expand(
             f"{SSL_RUN}/metrics.json", seed=config["seeds"], allow_missing=True
         ),
@@ -26,7 +29,7 @@ rule train_semisupervised:
         "../../envs/csrae.yaml"
     threads: 1
     resources:
-        **gpu_job("train_semisupervised"),
+        **gpu_job("train_semisupervised", lambda wildcards: len(config["seeds"])),
     params:
         seeds=config["seeds"],
         state_dirs=lambda wildcards: expand(

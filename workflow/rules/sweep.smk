@@ -1,43 +1,31 @@
-# One job per setting of the sweep trains (then evaluates) every seed of it,
-# one after another: per-seed outputs, checkpoints and selection are as if
-# each seed were its own job, at a fifth of the paper DAG's job count.
+# One job per structure of the sweep (the settings that differ only in the
+# regulariser weight) trains every setting × seed of it, packed on stacked
+# parameters (``resources.pack``) or one after another, then one job
+# evaluates them: per-run outputs, checkpoints and selection are as if each
+# run were its own job, at a ninth of the paper DAG's job count.
 
 
 rule train:
     input:
         data=rules.prepare_dataset.output.data,
     output:
-        model=expand(
-            "results/runs/{{dataset}}/{{model}}/{{hp}}/seed{seed}/model.pt",
-            seed=config["seeds"],
-        ),
-        history=expand(
-            "results/runs/{{dataset}}/{{model}}/{{hp}}/seed{seed}/history.csv",
-            seed=config["seeds"],
-        ),
-        summary=expand(
-            "results/runs/{{dataset}}/{{model}}/{{hp}}/seed{seed}/summary.json",
-            seed=config["seeds"],
-        ),
+        runs=directory(f"results/runs/{STRUCTURE}"),
     log:
-        "results/logs/train/{dataset}/{model}/{hp}.log",
+        f"results/logs/train/{STRUCTURE}.log",
     benchmark:
-        "results/benchmarks/train/{dataset}/{model}/{hp}.tsv"
+        f"results/benchmarks/train/{STRUCTURE}.tsv"
     conda:
         "../../envs/csrae.yaml"
     threads: 1
     resources:
-        **gpu_job("train"),
+        **gpu_job("train", structure_runs),
     params:
+        settings=structure_settings,
         seeds=config["seeds"],
-        pack=config["resources"]["pack_seeds"],
+        pack=config["resources"]["pack"],
         # The resumable checkpoints are not declared outputs, so Snakemake
         # keeps them when a failed or killed job is retried.
-        state_dirs=lambda wildcards: expand(
-            "results/state/{dataset}/{model}/{hp}/seed{seed}",
-            seed=config["seeds"],
-            **wildcards,
-        ),
+        state=lambda wildcards: f"results/state/{wildcards.dataset}/{wildcards.model}",
         training=lambda wildcards: training_settings(wildcards.dataset),
     script:
         "../scripts/train.py"
@@ -46,27 +34,21 @@ rule train:
 rule evaluate:
     input:
         data=rules.prepare_dataset.output.data,
-        models=rules.train.output.model,
+        runs=rules.train.output.runs,
         feature_net=feature_net_input,
     output:
-        metrics=expand(
-            "results/runs/{{dataset}}/{{model}}/{{hp}}/seed{seed}/metrics.json",
-            seed=config["seeds"],
-        ),
-        artefacts=expand(
-            "results/runs/{{dataset}}/{{model}}/{{hp}}/seed{seed}/artefacts.npz",
-            seed=config["seeds"],
-        ),
+        evaluation=directory(f"results/evaluation/{STRUCTURE}"),
     log:
-        "results/logs/evaluate/{dataset}/{model}/{hp}.log",
+        f"results/logs/evaluate/{STRUCTURE}.log",
     benchmark:
-        "results/benchmarks/evaluate/{dataset}/{model}/{hp}.tsv"
+        f"results/benchmarks/evaluate/{STRUCTURE}.tsv"
     conda:
         "../../envs/csrae.yaml"
     threads: 1
     resources:
-        **gpu_job("evaluate"),
+        **gpu_job("evaluate", structure_runs),
     params:
+        settings=structure_settings,
         seeds=config["seeds"],
         evaluation=config["evaluation"],
         feature_net_label=feature_net_label,

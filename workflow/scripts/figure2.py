@@ -10,7 +10,7 @@ from csrae.naming import parse_setting_id
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 model = snakemake.params.model
 panels = []
-for path in snakemake.input:
+for path in snakemake.params.artefacts:
     _, hp = parse_setting_id(model, path.split("/")[-3])
     with np.load(path, allow_pickle=False) as artefacts:
         if "latent_loc" not in artefacts:  # a run that diverged before its first finite epoch

@@ -9,7 +9,7 @@ from csrae.selection import select
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 criterion = snakemake.params.criterion
-records = [json.loads(Path(p).read_text()) for p in snakemake.input]
+records = [json.loads(Path(p).read_text()) for p in snakemake.params.metrics]
 best, summary = select(records, criterion)
 atomic_write_text(Path(snakemake.output.sweep), summary.to_csv(index=False))
 wc = snakemake.wildcards

@@ -1,4 +1,5 @@
-"""Train every seed of one sweep setting, one after another or packed; a rerun resumes from the checkpoints."""
+"""Train every setting × seed of one structure, packed or one after another; a rerun resumes from the
+checkpoints (``<state>/<setting>/seed<seed>``)."""
 
 import sys
 from pathlib import Path
@@ -12,16 +13,17 @@ from csrae.trainer import TrainConfig
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "a", buffering=1)
 torch.set_num_threads(snakemake.threads)
-wc = snakemake.wildcards
-latent_dim, hparams = parse_setting_id(wc.model, wc.hp)
+wc, params = snakemake.wildcards, snakemake.params
 data = Dataset.load(Path(snakemake.input.data).parent)
-specs = [
-    RunSpec(wc.dataset, wc.model, hparams, latent_dim, TrainConfig(**snakemake.params.training, seed=seed))
-    for seed in snakemake.params.seeds
-]
-out_dirs = [Path(path).parent for path in snakemake.output.model]
-if snakemake.params.pack:
-    train_pack(specs, data, out_dirs, snakemake.params.state_dirs)
+specs, out_dirs, state_dirs = [], [], []
+for hp in params.settings:
+    latent_dim, hparams = parse_setting_id(wc.model, hp)
+    for seed in params.seeds:
+        specs.append(RunSpec(wc.dataset, wc.model, hparams, latent_dim, TrainConfig(**params.training, seed=seed)))
+        out_dirs.append(Path(snakemake.output.runs, hp, f"seed{seed}"))
+        state_dirs.append(Path(params.state, hp, f"seed{seed}"))
+if params.pack:
+    train_pack(specs, data, out_dirs, state_dirs)
 else:
-    for spec, out_dir, state_dir in zip(specs, out_dirs, snakemake.params.state_dirs):
+    for spec, out_dir, state_dir in zip(specs, out_dirs, state_dirs):
         train_run(spec, data, out_dir, state_dir)

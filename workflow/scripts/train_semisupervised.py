@@ -20,6 +20,8 @@ if wc.model in SUPERVISED_MODELS:
 weights = snakemake.params.resnet18_weights if wc.model == "ResNet18" else None
 for seed, model_path, state_dir in zip(snakemake.params.seeds, snakemake.output.model, snakemake.params.state_dirs):
     config = SemiSupervisedConfig(**training, seed=seed)
-    spec = SemiSupervisedSpec(wc.dataset, wc.model, hparams, latent_dim, labels, fold, config, weights)
+    spec = SemiSupervisedSpec(
+        wc.dataset, wc.model, hparams, latent_dim, config, labels=labels, fold=fold, weights_path=weights
+    )
     split = load_split(snakemake.input.data, labels, fold, seed)
     train_semisupervised(spec, split, Path(model_path).parent, state_dir)
