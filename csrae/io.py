@@ -6,6 +6,7 @@ A job killed mid-write leaves the old file (or none), never half of one.
 import json
 import os
 import tempfile
+from html import escape
 from pathlib import Path
 
 import numpy as np
@@ -39,3 +40,24 @@ def _jsonable(value):
     if isinstance(value, np.ndarray):
         return value.tolist()
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+TABLE_PAGE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>{title}</title>
+<style>body{{font:14px sans-serif;margin:1em}}table{{border-collapse:collapse}}
+th,td{{border:1px solid #bbb;padding:2px 8px;text-align:left}}th{{background:#eee}}</style></head>
+<body><h3>{title}</h3>
+{table}
+</body></html>
+"""
+
+
+def write_table(
+    frame, csv_path: str | Path, html_path: str | Path, title: str, float_format=None, empty: str = "No rows."
+) -> None:
+    """A pandas table as CSV (for programs; ``float_format`` or full precision) and as an HTML page (what the
+    Snakemake report shows; ``float_format`` or 4 significant digits); an empty table's page says ``empty``."""
+    atomic_write_text(Path(csv_path), frame.to_csv(index=False, float_format=float_format))
+    formatter = (lambda v: float_format % v) if float_format else (lambda v: f"{v:.4g}")
+    table = f"<p>{escape(empty)}</p>" if frame.empty else frame.to_html(index=False, na_rep="", float_format=formatter)
+    atomic_write_text(Path(html_path), TABLE_PAGE.format(title=escape(title), table=table))

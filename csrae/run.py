@@ -76,6 +76,35 @@ def train_run(spec: RunSpec, data: Dataset, out_dir: str | Path, state_dir: str 
     return write_run(spec, model, trainer.run, best, Path(out_dir), log)
 
 
+def train_structure(
+    specs: list[RunSpec], data: Dataset, out_dirs: list, state_dirs: list, pack: int = 1, device=None, log=print
+) -> list[dict]:
+    """Train the runs of one structure, at most ``pack`` at once on stacked parameters (1: one at a time);
+    each resumes from its state dir.  A pack that runs out of GPU memory is split in two and its halves
+    trained in turn, from the checkpoints its members had written."""
+    if pack < 1:
+        raise ValueError(f"pack must be >= 1 (runs trained at once), got {pack}")
+    summaries = []
+    for start in range(0, len(specs), pack):
+        chunk = slice(start, start + pack)
+        summaries += _train_pack(specs[chunk], data, out_dirs[chunk], state_dirs[chunk], device, log)
+    return summaries
+
+
+def _train_pack(specs, data, out_dirs, state_dirs, device, log) -> list[dict]:
+    if len(specs) == 1:
+        return [train_run(specs[0], data, out_dirs[0], state_dirs[0], device, log)]
+    try:
+        return train_pack(specs, data, out_dirs, state_dirs, device, log)
+    except torch.cuda.OutOfMemoryError:
+        torch.cuda.empty_cache()
+        half = len(specs) // 2
+        log(f"a pack of {len(specs)} runs does not fit in GPU memory: training packs of {half} and {len(specs) - half}")
+        return _train_pack(specs[:half], data, out_dirs[:half], state_dirs[:half], device, log) + _train_pack(
+            specs[half:], data, out_dirs[half:], state_dirs[half:], device, log
+        )
+
+
 def train_pack(
     specs: list[RunSpec], data: Dataset, out_dirs: list, state_dirs: list, device=None, log=print
 ) -> list[dict]:

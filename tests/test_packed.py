@@ -129,3 +129,30 @@ def test_pack_members_must_share_their_structure(data, tmp_path):
     other = specs("CSRAE")[:1] + specs("CSRAE", batch_size=50)[:1]
     with pytest.raises(ValueError, match="differ only in seed and weight"):
         PackedTrainer([s.build(data) for s in other], data, [s.train for s in other], [tmp_path] * 2)
+
+
+def test_a_structure_trains_in_packs_and_a_pack_out_of_gpu_memory_is_halved(data, tmp_path, monkeypatch):
+    from csrae.run import train_structure
+
+    runs = specs("CSRAE", members=[(0.5, 0), (2.0, 1), (1.0, 2), (0.25, 3), (4.0, 4)])
+    train_members = PackedTrainer.train_members
+
+    def out_of_memory_above_two(self, weights):
+        if len(weights) > 2:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory (simulated)")
+        return train_members(self, weights)
+
+    monkeypatch.setattr(PackedTrainer, "train_members", out_of_memory_above_two)
+    lines = []
+    outs, states = [tmp_path / f"out{i}" for i in range(5)], [tmp_path / f"state{i}" for i in range(5)]
+    summaries = train_structure(runs, data, outs, states, pack=4, device="cpu", log=lines.append)
+    # packs of at most 4: [0-3] (out of memory: [0, 1] then [2, 3]) and [4] alone
+    assert "a pack of 4 runs does not fit in GPU memory: training packs of 2 and 2" in lines
+    assert [s["spec"]["train"]["seed"] for s in summaries] == [0, 1, 2, 3, 4]
+    for i, spec in enumerate(runs):
+        model, history = train_alone(spec, data, tmp_path / f"alone{i}")
+        saved = torch.load(outs[i] / "model.pt", weights_only=True)["state_dict"]
+        for name, value in model.state_dict().items():
+            torch.testing.assert_close(saved[name], value, rtol=1e-9, atol=1e-9)
+    with pytest.raises(ValueError, match="pack must be >= 1"):
+        train_structure(runs, data, outs, states, pack=0)

@@ -112,3 +112,18 @@ def test_results_table_and_markdown():
     markdown = to_markdown(table, ["fid", "absent"])
     assert markdown.splitlines()[0] == "| dataset | model | hp | fid | n_seeds | fid_samples |"
     assert "| mnist5k | CSRAE | z=40_lambda=2 | 5.00 ± 1.00 | 2 | 500 |" in markdown
+
+
+def test_a_table_is_written_as_csv_and_as_an_html_page(tmp_path):
+    import pandas as pd
+
+    from csrae.io import write_table
+
+    frame = pd.DataFrame({"model": ["VAE", "CSRAE <b>"], "fid": [12.345, np.nan]})
+    write_table(frame, tmp_path / "t.csv", tmp_path / "t.html", "Table I & co", float_format="%.2f")
+    assert (tmp_path / "t.csv").read_text() == "model,fid\nVAE,12.35\nCSRAE <b>,\n"
+    page = (tmp_path / "t.html").read_text()
+    assert "<h3>Table I &amp; co</h3>" in page and page.count("<tr") == 3  # header and two rows
+    assert "<td>12.35</td>" in page and "CSRAE &lt;b&gt;" in page
+    write_table(frame.iloc[:0], tmp_path / "e.csv", tmp_path / "e.html", "none", empty="No run diverged.")
+    assert "<p>No run diverged.</p>" in (tmp_path / "e.html").read_text()

@@ -3,15 +3,17 @@ rule tables:
         generative=all_selections("generative"),
         knn=all_selections("knn"),
     output:
-        table1=report(
-            "results/table1.csv",
+        table1="results/table1.csv",
+        table1_html=report(
+            "results/table1.html",
             caption="../report/table1.rst",
             category="Tables",
             labels={"table": "Table I (FID)"},
         ),
         table1_md="results/table1.md",
-        table2=report(
-            "results/table2.csv",
+        table2="results/table2.csv",
+        table2_html=report(
+            "results/table2.html",
             caption="../report/table2.rst",
             category="Tables",
             labels={"table": "Table II (kNN error)"},
@@ -29,8 +31,9 @@ rule diverged:
     input:
         sweeps=all_sweeps(),
     output:
-        csv=report(
-            "results/diverged.csv",
+        csv="results/diverged.csv",
+        html=report(
+            "results/diverged.html",
             caption="../report/diverged.rst",
             category="Model selection",
             labels={"table": "diverged runs"},

@@ -4,8 +4,9 @@ rule select_model:
             "evaluation", wildcards.dataset, wildcards.model, wildcards.study
         ),
     output:
-        sweep=report(
-            "results/selection/{study}/{dataset}/{model}_sweep.csv",
+        sweep="results/selection/{study}/{dataset}/{model}_sweep.csv",
+        sweep_html=report(
+            "results/selection/{study}/{dataset}/{model}_sweep.html",
             caption="../report/sweep.rst",
             category="Model selection",
             subcategory="{study}: {dataset}",

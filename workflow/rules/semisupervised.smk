@@ -47,8 +47,9 @@ rule select_semisupervised:
     input:
         lambda wildcards: ssl_run_paths("metrics.json", wildcards.dataset),
     output:
-        sweep=report(
-            "results/semisupervised/selection/{dataset}_sweep.csv",
+        sweep="results/semisupervised/selection/{dataset}_sweep.csv",
+        sweep_html=report(
+            "results/semisupervised/selection/{dataset}_sweep.html",
             caption="../report/ssl_sweep.rst",
             category="Semi-supervised",
             labels={"table": "sweep", "dataset": "{dataset}"},
@@ -66,8 +67,9 @@ rule table3:
     input:
         expand("results/semisupervised/selection/{dataset}.json", dataset=SSL_DATASETS),
     output:
-        csv=report(
-            "results/table3.csv",
+        csv="results/table3.csv",
+        html=report(
+            "results/table3.html",
             caption="../report/table3.rst",
             category="Tables",
             labels={"table": "Table III (semi-supervised)"},
@@ -87,8 +89,9 @@ rule au_table:
             {table: d for d, table in AU_TABLE.items()}[wildcards.au_table]
         ),
     output:
-        report(
-            "results/{au_table}.csv",
+        csv="results/{au_table}.csv",
+        html=report(
+            "results/{au_table}.html",
             caption="../report/au_table.rst",
             category="Tables",
             labels={"table": "{au_table} (F1 per action unit)"},

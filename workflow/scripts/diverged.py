@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from csrae.io import atomic_write_text
+from csrae.io import atomic_write_text, write_table
 from csrae.selection import diverged_table
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
@@ -14,7 +14,13 @@ sweeps = {
     for path in snakemake.input.sweeps
 }
 table = diverged_table(sweeps)
-atomic_write_text(Path(snakemake.output.csv), table.to_csv(index=False))
+write_table(
+    table,
+    snakemake.output.csv,
+    snakemake.output.html,
+    "Diverged runs (left out of selection)",
+    empty="No run diverged.",
+)
 lines = ["| sweep | setting | diverged / finite runs | where |", "|---|---|---|---|"]
 lines += [f"| {r.sweep} | {r.hp} | {r.n_diverged} / {r.n_finite} | {r.diverged} |" for r in table.itertuples()]
 if table.empty:

@@ -4,15 +4,16 @@ import json
 import sys
 from pathlib import Path
 
-from csrae.io import atomic_write_text, write_json
+from csrae.io import write_json, write_table
 from csrae.selection import select
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 criterion = snakemake.params.criterion
 records = [json.loads(Path(p).read_text()) for p in snakemake.params.metrics]
 best, summary = select(records, criterion)
-atomic_write_text(Path(snakemake.output.sweep), summary.to_csv(index=False))
 wc = snakemake.wildcards
+title = f"{wc.study} sweep: {wc.model} on {wc.dataset}"
+write_table(summary, snakemake.output.sweep, snakemake.output.sweep_html, title)
 means = summary.set_index("hp")[criterion]
 selected = [
     {

@@ -4,12 +4,13 @@ import json
 import sys
 from pathlib import Path
 
-from csrae.io import atomic_write_text, write_json
+from csrae.io import write_json, write_table
 from csrae.semisupervised.selection import selected_runs, sweep_summary
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 records = [json.loads(Path(p).read_text()) for p in snakemake.input]
-atomic_write_text(Path(snakemake.output.sweep), sweep_summary(records).to_csv(index=False))
+title = f"Semi-supervised sweep on {snakemake.wildcards.dataset}"
+write_table(sweep_summary(records), snakemake.output.sweep, snakemake.output.sweep_html, title)
 selections = selected_runs(records)
 write_json(snakemake.output.selected, {"dataset": snakemake.wildcards.dataset, "selected": selections})
 for runs in selections:

@@ -1,24 +1,26 @@
-"""Table I (FID, LL) from the generative selections and Table II (kNN error) from the kNN study, as CSV and Markdown."""
+"""Table I (FID, LL) from the generative selections and Table II (kNN error) from the kNN study, as CSV, HTML and
+Markdown."""
 
 import json
 import sys
 from pathlib import Path
 
-from csrae.io import atomic_write_text
+from csrae.io import atomic_write_text, write_table
 from csrae.selection import results_table, to_markdown
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 specs = {
     "table1": (
+        "Table I: FID and test log-likelihood",
         snakemake.input.generative,
         ["fid", "fid_inception", "test_ll"],
         ["fid_features", "fid_samples", "ll_samples"],
     ),
-    "table2": (snakemake.input.knn, ["knn_error_k3", "knn_error_k5", "knn_error_k10"], []),
+    "table2": ("Table II: kNN error (%)", snakemake.input.knn, ["knn_error_k3", "knn_error_k5", "knn_error_k10"], []),
 }
-for name, (paths, metrics, labels) in specs.items():
+for name, (title, paths, metrics, labels) in specs.items():
     table = results_table([json.loads(Path(p).read_text()) for p in paths], metrics, labels)
-    atomic_write_text(Path(snakemake.output[name]), table.to_csv(index=False))
+    write_table(table, snakemake.output[name], snakemake.output[f"{name}_html"], title)
     markdown = to_markdown(table, metrics)
     atomic_write_text(Path(snakemake.output[f"{name}_md"]), markdown)
     print(markdown)

@@ -1,5 +1,5 @@
-"""Train every setting × seed of one structure, packed or one after another; a rerun resumes from the
-checkpoints (``<state>/<setting>/seed<seed>``)."""
+"""Train every setting × seed of one structure, ``pack`` at a time on stacked parameters (1: one after
+another); a rerun resumes from the checkpoints (``<state>/<setting>/seed<seed>``)."""
 
 import sys
 from pathlib import Path
@@ -8,7 +8,7 @@ import torch
 
 from csrae.data import Dataset
 from csrae.naming import parse_setting_id
-from csrae.run import RunSpec, train_pack, train_run
+from csrae.run import RunSpec, train_structure
 from csrae.trainer import TrainConfig
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "a", buffering=1)
@@ -22,8 +22,4 @@ for hp in params.settings:
         specs.append(RunSpec(wc.dataset, wc.model, hparams, latent_dim, TrainConfig(**params.training, seed=seed)))
         out_dirs.append(Path(snakemake.output.runs, hp, f"seed{seed}"))
         state_dirs.append(Path(params.state, hp, f"seed{seed}"))
-if params.pack:
-    train_pack(specs, data, out_dirs, state_dirs)
-else:
-    for spec, out_dir, state_dir in zip(specs, out_dirs, state_dirs):
-        train_run(spec, data, out_dir, state_dir)
+train_structure(specs, data, out_dirs, state_dirs, pack=params.pack)
