@@ -55,11 +55,13 @@ echo "($((SECONDS - start)) s so far)"
 echo "## 4. Fashion-MNIST through the pipeline: 3 models × 3 weights × 3 seeds, $epochs epochs"
 study="$out/fashion_mnist"
 mkdir -p "$study"
+settings=("training={epochs: $epochs, warmup: $((epochs / 3)), patience: $((epochs / 3)), batch_size: 100, lr: 0.0005}"
+  "datasets={fashion_mnist: {latent_dim: 40, source: $fashion, verify: checksum}}")
+# CSRAE_GPU_STUDY_CONFIG: more KEY=VALUE settings for that study (e.g. a shorter evaluation on a CPU).
+read -r -a extra <<<"${CSRAE_GPU_STUDY_CONFIG:-}"
 python3 -m snakemake -s workflow/Snakefile -d "$study" --cores "$(nproc)" --quiet rules \
-  --configfile config/fashion_mnist_gpu.yaml --replace-workflow-config \
-  --config "training={epochs: $epochs, warmup: $((epochs / 3)), patience: $((epochs / 3)), batch_size: 100, lr: 0.0005}" \
-  "datasets={fashion_mnist: {latent_dim: 40, source: $fashion, verify: checksum}}" \
-  results/table1.md results/table2.md
+  --configfile config/fashion_mnist_gpu.yaml --replace-workflow-config --config "${settings[@]}" "${extra[@]}" \
+  -- results/table1.md results/table2.md
 echo "### Table I (Fashion-MNIST, $epochs epochs)"
 cat "$study/results/table1.md"
 echo "### Table II (Fashion-MNIST, $epochs epochs)"
