@@ -9,7 +9,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from scipy.stats import norm  # noqa: E402
 
-from csrae.data.toy import GMM1D_MEANS  # noqa: E402
 from csrae.io import atomic_write  # noqa: E402
 from csrae.naming import parse_setting_id  # noqa: E402
 
@@ -20,10 +19,11 @@ def save(fig, path: str | Path) -> None:
     plt.close(fig)
 
 
-def figure1(samples: np.ndarray, fit: dict, path) -> None:
-    """Target ½N(−3,1)+½N(3,1) with the KL Gaussian fit (a) and the CS mixture fit (b)."""
+def figure1(samples: np.ndarray, means, fit: dict, path) -> None:
+    """Target ½N(m₁,1)+½N(m₂,1) (``means``; eq. 30: −3 and 3) with the KL Gaussian fit (a) and the CS mixture
+    fit (b)."""
     grid = np.linspace(-8, 8, 800)
-    target = 0.5 * sum(norm.pdf(grid, m, 1.0) for m in GMM1D_MEANS)
+    target = 0.5 * sum(norm.pdf(grid, m, 1.0) for m in means)
     kl_fit = norm.pdf(grid, fit["kl"]["loc"][0], np.exp(0.5 * fit["kl"]["logvar"][0]))
     cs = fit["cs"]
     cs_fit = sum(w * norm.pdf(grid, m, np.exp(0.5 * lv)) for w, m, lv in zip(cs["weights"], cs["loc"], cs["logvar"]))

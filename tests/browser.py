@@ -3,6 +3,7 @@
 Needs Debian's ``chromium`` and ``chromium-driver`` and the ``selenium`` package (``.[dev]``).
 """
 
+import itertools
 import os
 import re
 import shutil
@@ -79,7 +80,8 @@ def click_link(driver, text: str) -> None:
 
 def report_results(report: Path) -> list[tuple[str, str, str, dict]]:
     """Every result reachable from the report's menu: (category, subcategory, file name, what is shown),
-    found by clicking each category, each subcategory and each result's view button."""
+    found by clicking each category, each subcategory, each combination of toggled label values and each
+    result's view button."""
     from selenium.webdriver.common.by import By
 
     driver = chromium()
@@ -96,11 +98,20 @@ def report_results(report: Path) -> list[tuple[str, str, str, dict]]:
                 click_link(driver, category)
                 if len(subcategories) > 1:  # a lone subcategory opens with its category
                     click_link(driver, subcategory)
-                buttons, shown_uri = wait_for(lambda: driver.find_elements(By.XPATH, "//a[@iconname='eye']")), None
-                for button in buttons:
-                    button.click()
-                    shown_uri, name, shown = shown_result(driver, shown_uri)
-                    found.append((category, subcategory, name, shown))
+                wait_for(lambda: driver.find_elements(By.XPATH, "//a[@iconname='eye']"))
+                # Two-valued labels are toggles: each combination of their values shows other results.
+                toggles = [
+                    [radio.get_attribute("id") for radio in group.find_elements(By.CSS_SELECTOR, "input[type=radio]")]
+                    for group in driver.find_elements(By.CSS_SELECTOR, "fieldset")
+                ]
+                shown_uri = None
+                for choice in itertools.product(*toggles):
+                    for radio in choice:
+                        driver.find_element(By.CSS_SELECTOR, f"label[for={radio!r}]").click()
+                    for button in driver.find_elements(By.XPATH, "//a[@iconname='eye']"):
+                        button.click()
+                        shown_uri, name, shown = shown_result(driver, shown_uri)
+                        found.append((category, subcategory, name, shown))
         return found
     finally:
         driver.quit()

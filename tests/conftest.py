@@ -9,3 +9,32 @@ def pinwheel_dir(tmp_path_factory):
     directory = tmp_path_factory.mktemp("pinwheel")
     prepare_dataset("pinwheel").save(directory)
     return directory
+
+
+@pytest.fixture
+def kill_after_saves(monkeypatch):
+    """``kill_after_saves(n)``: from now on ``RunState.save`` raises KeyboardInterrupt, as a SIGKILL would
+    land, once ``n`` checkpoints have been written; ``monkeypatch.undo()`` lets saves through again."""
+    from csrae.trainer import RunState
+
+    def arm(saves: int) -> None:
+        save, calls = RunState.save, []
+
+        def killed(self, *args):
+            if len(calls) == saves:
+                raise KeyboardInterrupt
+            calls.append(self)
+            save(self, *args)
+
+        monkeypatch.setattr(RunState, "save", killed)
+
+    return arm
+
+
+def pytest_collection_modifyitems(items):
+    """With ``-n N --dist loadgroup`` (pytest-xdist), the tests sharing an end-to-end pipeline run share a
+    worker, so each pipeline runs once while the other workers take the rest."""
+    for item in items:
+        for fixture in ("pipeline_run", "rehearsal"):
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(pytest.mark.xdist_group(fixture))

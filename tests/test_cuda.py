@@ -100,22 +100,14 @@ def test_a_packed_member_equals_the_same_run_trained_alone_on_the_gpu(model, dat
                           trainer.models[i].state_dict(), **TOLERANCE)  # fmt: skip
 
 
-def test_a_killed_pack_resumes_on_the_gpu_to_the_same_result(data, tmp_path, monkeypatch):
+def test_a_killed_pack_resumes_on_the_gpu_to_the_same_result(data, tmp_path, monkeypatch, kill_after_saves):
     runs = specs()
     full = packed(runs, data, [tmp_path / f"full{i}" for i in range(3)])
     dirs = [tmp_path / f"killed{i}" for i in range(3)]
-    save, calls = RunState.save, []
-
-    def killed_after_five_saves(self, *args):
-        if len(calls) == 5:  # mid-epoch 1 of the pack: members saved unevenly
-            raise KeyboardInterrupt
-        calls.append(self)
-        save(self, *args)
-
-    monkeypatch.setattr(RunState, "save", killed_after_five_saves)
+    kill_after_saves(5)  # mid-epoch 1 of the pack: members saved unevenly
     with pytest.raises(KeyboardInterrupt):
         packed(runs, data, dirs)
-    monkeypatch.setattr(RunState, "save", save)
+    monkeypatch.undo()
     resumed = packed(runs, data, dirs)
     # Members 0 and 1 were saved in epoch 1 and go on in packs of the same make-up: equal, not merely
     # close.  Member 2 was a save behind, so it ends its last epoch alone (a 1-member matmul): close.

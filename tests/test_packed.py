@@ -7,7 +7,7 @@ import torch
 from csrae.data import prepare_dataset
 from csrae.packed import PackedTrainer
 from csrae.run import RunSpec
-from csrae.trainer import RunState, TrainConfig, Trainer
+from csrae.trainer import TrainConfig, Trainer
 from tests.fixtures import write_mnist_idx
 from tests.test_models import HPARAMS
 
@@ -95,23 +95,15 @@ def test_a_diverging_member_leaves_the_pack_and_the_others_are_unaffected(data, 
         assert_same_run(train_alone(runs[i], data, tmp_path / f"alone{i}"), (models[i], histories[i]))
 
 
-def test_a_killed_pack_resumes_exactly_and_a_member_can_resume_alone(data, tmp_path, monkeypatch):
+def test_a_killed_pack_resumes_exactly_and_a_member_can_resume_alone(data, tmp_path, monkeypatch, kill_after_saves):
     runs = specs("MixtureCSRAE", epochs=4)
     models, histories, _ = train_packed(runs, data, [tmp_path / f"full{i}" for i in range(3)])
 
     dirs = [tmp_path / f"killed{i}" for i in range(3)]
-    save, calls = RunState.save, []
-
-    def killed_after_five_saves(self, *args):
-        if len(calls) == 5:  # mid-epoch 1 of the pack: members saved unevenly
-            raise KeyboardInterrupt
-        calls.append(self)
-        save(self, *args)
-
-    monkeypatch.setattr(RunState, "save", killed_after_five_saves)
+    kill_after_saves(5)  # mid-epoch 1 of the pack: members saved unevenly
     with pytest.raises(KeyboardInterrupt):
         train_packed(runs, data, dirs)
-    monkeypatch.setattr(RunState, "save", save)
+    monkeypatch.undo()
 
     solo = train_alone(runs[2], data, dirs[2])  # member 2 resumes from the pack's checkpoint, alone
     resumed_models, resumed_histories, _ = train_packed(runs[:2], data, dirs[:2])
