@@ -29,12 +29,3 @@ def kill_after_saves(monkeypatch):
         monkeypatch.setattr(RunState, "save", killed)
 
     return arm
-
-
-def pytest_collection_modifyitems(items):
-    """With ``-n N --dist loadgroup`` (pytest-xdist), the tests sharing an end-to-end pipeline run share a
-    worker, so each pipeline runs once while the other workers take the rest."""
-    for item in items:
-        for fixture in ("pipeline_run", "rehearsal"):
-            if fixture in getattr(item, "fixturenames", ()):
-                item.add_marker(pytest.mark.xdist_group(fixture))

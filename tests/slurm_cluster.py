@@ -46,6 +46,12 @@ class LocalSlurm:
         for name in ("state", "spool", "db", "log", "run"):
             (self.root / name).mkdir(parents=True, exist_ok=True)
         SLURM_ETC.mkdir(parents=True, exist_ok=True)
+        # What was there before, put back by stop(): a slurm.conf naming a stopped controller makes every
+        # later `scontrol` (the Slurm plugin runs one at each Snakemake start) wait ~9 s for it.
+        self.previous = {
+            path: path.read_bytes() if path.exists() else None
+            for path in (SLURM_ETC / name for name in ("slurm.conf", "gres.conf", "slurmdbd.conf"))
+        }
         r = self.root
         (SLURM_ETC / "slurm.conf").write_text(f"""\
 ClusterName=csrae
@@ -166,6 +172,11 @@ StorageLoc=slurm_acct_db
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        for path, content in getattr(self, "previous", {}).items():
+            if content is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_bytes(content)
 
     def __enter__(self):
         return self.start()
