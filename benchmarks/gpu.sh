@@ -57,10 +57,11 @@ study="$out/fashion_mnist"
 mkdir -p "$study"
 settings=("training={epochs: $epochs, warmup: $((epochs / 3)), patience: $((epochs / 3)), batch_size: 100, lr: 0.0005}"
   "datasets={fashion_mnist: {latent_dim: 40, source: $fashion, verify: checksum}}")
-# CSRAE_GPU_STUDY_CONFIG: more KEY=VALUE settings for that study (e.g. a shorter evaluation on a CPU).
-read -r -a extra <<<"${CSRAE_GPU_STUDY_CONFIG:-}"
-python3 -m snakemake -s workflow/Snakefile -d "$study" --cores "$(nproc)" --quiet rules \
-  --configfile config/fashion_mnist_gpu.yaml --replace-workflow-config --config "${settings[@]}" "${extra[@]}" \
+# CSRAE_GPU_STUDY_CONFIG: more KEY=VALUE settings for that study, one a line (e.g. a shorter evaluation).
+extra=()
+if [ -n "${CSRAE_GPU_STUDY_CONFIG:-}" ]; then mapfile -t extra <<<"$CSRAE_GPU_STUDY_CONFIG"; fi
+python3 -m snakemake -s "$PWD/workflow/Snakefile" -d "$study" --cores "$(nproc)" --quiet rules \
+  --configfile "$PWD/config/fashion_mnist_gpu.yaml" --replace-workflow-config --config "${settings[@]}" "${extra[@]}" \
   -- results/table1.md results/table2.md
 echo "### Table I (Fashion-MNIST, $epochs epochs)"
 cat "$study/results/table1.md"
