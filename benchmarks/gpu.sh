@@ -53,15 +53,25 @@ python3 benchmarks/gpu.py --fashion "$fashion" --json "$out/gpu.json" ${CSRAE_GP
 echo "($((SECONDS - start)) s so far)"
 
 echo "## 4. Fashion-MNIST through the pipeline: 3 models × 3 weights × 3 seeds, $epochs epochs"
-study="$out/fashion_mnist"
-mkdir -p "$study"
-settings=("training={epochs: $epochs, warmup: $((epochs / 3)), patience: $((epochs / 3)), batch_size: 100, lr: 0.0005}"
-  "datasets={fashion_mnist: {latent_dim: 40, source: $fashion, verify: checksum}}")
-# CSRAE_GPU_STUDY_CONFIG: more KEY=VALUE settings for that study, one a line (e.g. a shorter evaluation).
-extra=()
-if [ -n "${CSRAE_GPU_STUDY_CONFIG:-}" ]; then mapfile -t extra <<<"$CSRAE_GPU_STUDY_CONFIG"; fi
+mkdir -p "$out/fashion_mnist"
+study=$(realpath "$out/fashion_mnist")
+# The study's config: config/fashion_mnist_gpu.yaml with these epochs and the wheelhouse's Fashion-MNIST,
+# then CSRAE_GPU_STUDY_CONFIG's top-level keys (YAML, e.g. a shorter evaluation on a CPU).
+python3 - "$study/config.yaml" "$epochs" "$fashion" <<'PY'
+import os
+import sys
+
+import yaml
+
+path, epochs, fashion = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+config = yaml.safe_load(open("config/fashion_mnist_gpu.yaml"))
+config["training"] |= {"epochs": epochs, "warmup": epochs // 3, "patience": max(1, epochs // 3)}
+config["datasets"]["fashion_mnist"] |= {"source": fashion, "verify": "checksum"}
+config |= yaml.safe_load(os.environ.get("CSRAE_GPU_STUDY_CONFIG") or "{}")
+open(path, "w").write(yaml.safe_dump(config))
+PY
 python3 -m snakemake -s "$PWD/workflow/Snakefile" -d "$study" --cores "$(nproc)" --quiet rules \
-  --configfile "$PWD/config/fashion_mnist_gpu.yaml" --replace-workflow-config --config "${settings[@]}" "${extra[@]}" \
+  --configfile "$study/config.yaml" --replace-workflow-config \
   -- results/table1.md results/table2.md
 echo "### Table I (Fashion-MNIST, $epochs epochs)"
 cat "$study/results/table1.md"
