@@ -91,16 +91,13 @@ def evaluate_runs(
         if saved["diverged"]:
             record["diverged"] = saved["diverged"]
             log(f"{model_path}: the run {describe_divergence(saved['diverged'])}")
-        if saved["state_dict"] is None:
-            write_json(metrics_path, record)
-            atomic_write(Path(artefacts_path), lambda f: np.savez_compressed(f))
-            records.append(record)
-            continue
-        extractors = extractors or fid_extractors(data, data_dir, feature_net_path, inception, log)
-        log(f"evaluating {model_path} on device {device}")
-        model, _ = load_model(model_path, data, device)
-        metrics, artefacts = evaluate(model, data, config, *extractors, feature_net_label)
-        record |= metrics
+        artefacts = {}
+        if saved["state_dict"] is not None:
+            extractors = extractors or fid_extractors(data, data_dir, feature_net_path, inception, log)
+            log(f"evaluating {model_path} on device {device}")
+            model, _ = load_model(model_path, data, device)
+            metrics, artefacts = evaluate(model, data, config, *extractors, feature_net_label)
+            record |= metrics
         write_json(metrics_path, record)
         atomic_write(Path(artefacts_path), lambda f, artefacts=artefacts: np.savez_compressed(f, **artefacts))
         records.append(record)
