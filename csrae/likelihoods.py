@@ -38,8 +38,14 @@ class Bernoulli(Likelihood):
 
 
 class Gaussian(Likelihood):
-    """Diagonal Gaussian with a learned mean and log-variance per dimension.
+    """Gaussian with a learned mean per dimension and one learned variance per data point.
 
+    The decoder emits two numbers per dimension (Table VI's "FC 2 × 2" for
+    pinwheel): the means, and log-variance outputs whose mean is the point's
+    log-variance, shared by its dimensions.  A variance per dimension lets
+    one coordinate absorb the likelihood: reconstructed to the variance
+    floor it earns more than the other, left at its marginal variance, costs,
+    and training settles on a 1-D latent code of that coordinate alone.
     The variance is floored softly at ``min_var`` (log-variance
     ``logaddexp(raw, log min_var)``) so that the density stays bounded.
     """
@@ -52,6 +58,7 @@ class Gaussian(Likelihood):
 
     def split(self, params: Tensor) -> tuple[Tensor, Tensor]:
         loc, raw = params.chunk(2, dim=-1)
+        raw = raw.mean(-1, keepdim=True).expand_as(loc)
         return loc, torch.logaddexp(raw, torch.full_like(raw, self.log_min_var))
 
     def log_prob(self, x: Tensor, params: Tensor) -> Tensor:

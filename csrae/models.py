@@ -20,7 +20,7 @@ from csrae.gaussian import log_normal, sample_normal
 from csrae.likelihoods import Likelihood, make_likelihood
 from csrae.naming import HYPERPARAMETERS, MIXTURE_PRIORS, WEIGHT_NAME
 from csrae.networks import ARCHITECTURES
-from csrae.priors import MixturePrior, Prior, StandardNormal, VampPrior
+from csrae.priors import CornerPrior, MixturePrior, Prior, StandardNormal, VampPrior
 
 
 @dataclass
@@ -203,7 +203,7 @@ class CSRAE(Autoencoder):
 
 
 class MixtureCSRAE(CSRAE):
-    """CSRAE with a K-component mixture prior: learned MoG (eqs. 18-22) or VampPrior (eq. 23)."""
+    """CSRAE with a K-component mixture prior: learned MoG (eqs. 18-22), VampPrior (eq. 23) or fixed (eq. 31)."""
 
 
 MODELS = {
@@ -236,10 +236,12 @@ def build_model(
 
 
 def build_prior(model: str, hparams: dict, encoder: nn.Module, data_dim: int, latent_dim: int, bounded: bool) -> Prior:
-    """The model's p(z): N(0, I), the VampPrior through ``encoder``, or a learned MoG (Table VI)."""
+    """The model's p(z): N(0, I), the VampPrior through ``encoder``, a learned MoG (Table VI) or the fixed corners (eq. 31)."""
     prior_kind = {"VampPriorVAE": "vamp", "MixtureCSRAE": hparams.get("prior")}.get(model, "standard")
     if prior_kind == "vamp":
         return VampPrior(encoder, data_dim, int(hparams["K"]), bounded=bounded)
+    if prior_kind == "corners":
+        return CornerPrior(latent_dim, int(hparams["K"]))
     if prior_kind in ("mog", "mog-direct"):
         parametrisation = "network" if prior_kind == "mog" else "direct"
         return MixturePrior(latent_dim, int(hparams["K"]), parametrisation)

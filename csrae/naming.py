@@ -20,8 +20,9 @@ HYPERPARAMETERS = {
 }
 WEIGHT_NAME = {model: names[0] for model, names in HYPERPARAMETERS.items()}
 INTEGER_HYPERPARAMETERS = {"K", "n_iw"}
-# MixtureCSRAE's prior: learned MoG from a network (Table VI), directly parametrised MoG, or VampPrior.
-MIXTURE_PRIORS = ("mog", "mog-direct", "vamp")
+# MixtureCSRAE's prior: learned MoG from a network (Table VI), directly parametrised MoG, VampPrior,
+# or Figure 2's fixed mixture at the corners of {0, 1}^D (eq. 31, K = 2^D).
+MIXTURE_PRIORS = ("mog", "mog-direct", "vamp", "corners")
 
 SUPERVISED_MODELS = ("CNN", "ResNet18")
 SEMI_SUPERVISED_MODELS = ("VAE", "VampPriorVAE", "CSRAE", "MixtureCSRAE")  # Sec. 4.5 compares these four
@@ -107,6 +108,21 @@ def parse_value(name: str, value: str):
     if name in INTEGER_HYPERPARAMETERS:
         return int(value)
     return value if name == "prior" else float(value)
+
+
+def budget_alphas(alpha, labels: float, fraction: bool) -> list[float]:
+    """The α values (eq. 27) of a label budget: ``alpha`` itself when it lists numbers, or
+    ``{"per_label": [c, …]}``: c × the number of labelled points, Kingma et al.'s α = 0.1·N
+    for batch means at c = 0.1 (count budgets only: a fraction's count depends on the data)."""
+    if not isinstance(alpha, dict):
+        return [float(a) for a in alpha]
+    if fraction:
+        raise ValueError(
+            f"alpha: {{per_label: ...}} needs label counts, but the budget {labels:g} is a fraction "
+            "of the training frames: give this dataset alpha as a list of numbers "
+            "(semisupervised.datasets.<dataset>.alpha)"
+        )
+    return [float(f"{c * labels:.6g}") for c in alpha["per_label"]]
 
 
 def labels_id(labels: float, fraction: bool, supervised: bool = False) -> str:

@@ -4,6 +4,8 @@ Every prior exposes its mixture through ``components()`` so that the
 Cauchy-Schwarz divergence, densities and sampling share one code path.
 """
 
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -74,6 +76,33 @@ class MixturePrior(Prior):
         else:
             loc, logvar = self.loc, self.logvar
         return loc, logvar, torch.zeros_like(loc[:, 0])
+
+
+class CornerPrior(Prior):
+    """The fixed prior of Figure 2 (eqs. 31-32): p(z) = 1/K Σ_k N(z; μ_k, 0.05 I), μ_k ∈ {0, 1}^D.
+
+    One component per corner of the unit hypercube, K = 2^D (the paper's
+    D = 2, K = 4).  Eq. (31) writes the component N(z; μ_k, σ_k) with
+    σ_k = 0.05 I_D, a matrix in the covariance's place, so 0.05 is read as
+    the variance (standard deviation 0.22): the corners, one apart, lie
+    4.5 standard deviations from each other.  Nothing is learned.
+    """
+
+    VARIANCE = 0.05
+
+    def __init__(self, latent_dim: int, n_components: int):
+        super().__init__()
+        if n_components != 2**latent_dim:
+            raise ValueError(
+                f"the corner prior has one component per corner of {{0, 1}}^D: with latent dimension "
+                f"{latent_dim} set K to {2**latent_dim}, got K={n_components}"
+            )
+        corners = torch.cartesian_prod(*[torch.tensor([0.0, 1.0])] * latent_dim).reshape(n_components, latent_dim)
+        self.register_buffer("loc", corners)
+        self.register_buffer("logvar", torch.full_like(corners, math.log(self.VARIANCE)))
+
+    def components(self) -> tuple[Tensor, Tensor, Tensor]:
+        return self.loc, self.logvar, torch.zeros_like(self.loc[:, 0])
 
 
 class VampPrior(Prior):

@@ -18,7 +18,7 @@ from csrae.models import (
     build_model,
 )
 from csrae.naming import hp_id, parse_hp_id, parse_setting_id, setting_id, structure_id
-from csrae.priors import MixturePrior, StandardNormal, VampPrior
+from csrae.priors import CornerPrior, MixturePrior, StandardNormal, VampPrior
 
 HPARAMS = {
     "VAE": {"beta": 1.0},
@@ -131,7 +131,7 @@ def test_likelihoods_match_torch_distributions():
     )
     params, y = torch.randn(5, 14), torch.randn(5, 7)
     loc, raw = params.chunk(2, -1)
-    var = raw.exp() + 1e-4  # the soft floor
+    var = raw.mean(-1, keepdim=True).exp() + 1e-4  # one variance per point, softly floored
     expected = torch.distributions.Normal(loc, var.sqrt()).log_prob(y).sum(-1)
     torch.testing.assert_close(Gaussian().log_prob(y, params), expected)
 
@@ -147,6 +147,20 @@ def test_discretized_logistic_masses_sum_to_one_and_match_the_cdf():
     expected = logistic.cdf(edges[100], 0.1, np.exp(-2.5)) - logistic.cdf(edges[99], 0.1, np.exp(-2.5))
     assert log_mass[100].exp().item() == pytest.approx(expected, rel=1e-9)
     assert DiscretizedLogistic().mean(params[:1]).item() == pytest.approx(0.6)
+
+
+def test_corner_prior_is_figure_2s_fixed_mixture():
+    """Eqs. (31-32): 1/4 Σ_k N(z; μ_k, 0.05 I) with μ_k the corners of the unit square, nothing learned."""
+    prior = CornerPrior(latent_dim=2, n_components=4)
+    corners = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    z = torch.randn(50, 2)
+    components = torch.distributions.Independent(torch.distributions.Normal(corners, math.sqrt(0.05)), 1)
+    mixture = torch.distributions.MixtureSameFamily(torch.distributions.Categorical(torch.ones(4)), components)
+    torch.testing.assert_close(prior.log_prob(z), mixture.log_prob(z))
+    model = build_model("MixtureCSRAE", {"lambda": 1.0, "K": 4, "prior": "corners"}, 2, 2, "pinwheel", "gaussian")
+    assert not list(model.prior.parameters())
+    with pytest.raises(ValueError, match="latent dimension 3 set K to 8, got K=4"):
+        CornerPrior(latent_dim=3, n_components=4)
 
 
 def test_vamp_prior_is_the_encoders_mixture_over_pseudo_inputs():

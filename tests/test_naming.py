@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from csrae.data import DATASETS
@@ -14,6 +15,7 @@ from csrae.naming import (
     SEMI_SUPERVISED_MODELS,
     SSL_HYPERPARAMETERS,
     SUPERVISED_MODELS,
+    budget_alphas,
     parse_setting_id,
     setting_id,
     structure_id,
@@ -56,3 +58,11 @@ def test_setting_names_round_trip():
     assert parse_setting_id("MixtureCSRAE", name) == (40, hparams)
     assert structure_id("MixtureCSRAE", name) == "z=40_K=100_prior=mog-direct"
     assert setting_id("IWAE", 4, {"beta": 1e300, "n_iw": 5}) == "z=4_beta=1e+300_n_iw=5"
+
+
+def test_alpha_follows_the_label_count_when_given_per_label():
+    assert budget_alphas({"per_label": [0.1]}, 250, fraction=False) == [25.0]
+    assert budget_alphas({"per_label": [0.1, 0.3]}, 4000, fraction=False) == [400.0, 1200.0]
+    assert budget_alphas([100.0, 10], 0.25, fraction=True) == [100.0, 10.0]
+    with pytest.raises(ValueError, match=r"budget 0.25 is a fraction.*semisupervised.datasets.<dataset>.alpha"):
+        budget_alphas({"per_label": [0.1]}, 0.25, fraction=True)

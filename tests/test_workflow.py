@@ -49,7 +49,7 @@ def workdir_with(tmp_path, config_path):
         ({"datasets": {"mnist5k": {"latent_dim": [40, 40]}}}, "is not valid under any of the given schemas"),
         (
             {"models": {"MixtureCSRAE": {"lambda": [1.0], "K": [3], "prior": ["flow"]}}},
-            "'flow' is not one of ['mog', 'mog-direct', 'vamp']",
+            "'flow' is not one of ['mog', 'mog-direct', 'vamp', 'corners']",
         ),
         ({"figure2": {"dataset": "pinwheel", "model": "CSRAE"}}, None),
         (
@@ -63,6 +63,11 @@ def workdir_with(tmp_path, config_path):
         (
             {"semisupervised": {"models": {"CSRAE": {"lambda": [1.0]}}}},
             "'alpha' is a required property.*['semisupervised']['models']['CSRAE']",
+        ),
+        ({"semisupervised": {"models": {"CSRAE": {"lambda": [1.0], "alpha": {"per_label": [0.1]}}}}}, None),
+        (
+            {"semisupervised": {"models": {"CSRAE": {"lambda": [1.0], "alpha": {"per_labels": [0.1]}}}}},
+            "is not valid under any of the given schemas.*['semisupervised']['models']['CSRAE']['alpha']",
         ),
     ],
 )
@@ -299,8 +304,6 @@ def test_paper_config_dry_run(tmp_path, monkeypatch):
     result = snakemake(
         workdir_with(tmp_path / "run", ROOT / "config" / "config.yaml"),
         "-n",
-        "--quiet",
-        "rules",
         "--configfile",
         str(ROOT / "config" / "paper.yaml"),
         str(ROOT / "config" / "faces.yaml"),
@@ -314,6 +317,14 @@ def test_paper_config_dry_run(tmp_path, monkeypatch):
     settings = 9 + 27 + 9 + 54
     assert int(counts["train_semisupervised"]) == settings * (3 + 2 * 2 * 3) + 2 * 2 * 3
     assert int(counts["prepare_faces"]) == 2 and int(counts["au_table"]) == 2 and int(counts["table3"]) == 1
+    # α follows dynamic MNIST's label count (0.1 per label); the faces' fractions keep the listed 100
+    budgets = set(re.findall(r"dataset=(\w+), model=\w+, labels=([^,]+), hp=z=\d+_\S*alpha=([\d.]+)", result.stdout))
+    assert {(labels, alpha) for dataset, labels, alpha in budgets if dataset == "dynamic_mnist"} == {
+        ("n=250", "25"),
+        ("n=1000", "100"),
+        ("n=4000", "400"),
+    }
+    assert {alpha for dataset, _, alpha in budgets if dataset != "dynamic_mnist"} == {"100"}
 
 
 @pytest.mark.workflow

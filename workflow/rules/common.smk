@@ -11,7 +11,9 @@ from csrae.naming import (
     SUPERVISED_MODELS,
     SUPERVISED_SETTING,
     WEIGHT_NAME,
+    budget_alphas,
     labels_id,
+    parse_labels_id,
     structure_id,
     sweep_settings,
 )

@@ -15,13 +15,18 @@ def ssl_models(dataset):
     return list(SSL["models"]) + supervised
 
 
-def ssl_settings(dataset, model):
+def ssl_settings(dataset, model, budget):
+    """The settings of ``model``'s grid for one label budget: α follows the budget
+    when the config gives it per label (csrae.naming.budget_alphas)."""
     if model in SUPERVISED_MODELS:
         return [SUPERVISED_SETTING]
     latent_dim = SSL["datasets"][dataset].get("latent_dim", SSL["latent_dim"])
-    return sweep_settings(
-        model, SSL["models"][model], [latent_dim], SSL_HYPERPARAMETERS[model]
+    alpha = SSL["datasets"][dataset].get("alpha", SSL["models"][model]["alpha"])
+    alphas = budget_alphas(
+        alpha, parse_labels_id(budget), fraction=dataset in FACE_DATASETS
     )
+    grid = SSL["models"][model] | {"alpha": alphas}
+    return sweep_settings(model, grid, [latent_dim], SSL_HYPERPARAMETERS[model])
 
 
 def ssl_budgets(dataset, model):
@@ -40,7 +45,7 @@ def ssl_run_paths(name, dataset):
         )
         for m in ssl_models(dataset)
         for b in ssl_budgets(dataset, m)
-        for h in ssl_settings(dataset, m)
+        for h in ssl_settings(dataset, m, b)
         for f in folds
         for s in config["seeds"]
     ]
