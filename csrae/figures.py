@@ -69,7 +69,12 @@ def figure3(summary, weight_name: str, path) -> None:
     save(fig, path)
 
 
-PRIOR_STYLES = {"mog": ("-", "MoG"), "mog-direct": (":", "MoG (direct)"), "vamp": ("--", "VampPrior"), "corners": ("-.", "corners (fixed)")}
+PRIOR_STYLES = {
+    "mog": ("-", "MoG"),
+    "mog-direct": (":", "MoG (direct)"),
+    "vamp": ("--", "VampPrior"),
+    "corners": ("-.", "corners (fixed)"),
+}
 
 
 def figure4(summary, path) -> None:

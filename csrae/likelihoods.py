@@ -80,6 +80,7 @@ class DiscretizedLogistic(Likelihood):
     name = "logistic"
     params_per_dim = 2
     half_bin = 0.5 / 255.0
+    offset = 0.5  # data x in [0, 1] are modelled as x − offset
 
     def split(self, params: Tensor) -> tuple[Tensor, Tensor]:
         loc, log_scale = params.chunk(2, dim=-1)
@@ -87,7 +88,7 @@ class DiscretizedLogistic(Likelihood):
 
     def log_prob(self, x: Tensor, params: Tensor) -> Tensor:
         loc, log_scale = self.split(params)
-        centred = (x - 0.5) - loc
+        centred = (x - self.offset) - loc
         inv_scale = torch.exp(-log_scale)
         upper = inv_scale * (centred + self.half_bin)
         lower = inv_scale * (centred - self.half_bin)
@@ -101,7 +102,7 @@ class DiscretizedLogistic(Likelihood):
         return log_mass.sum(-1)
 
     def mean(self, params: Tensor) -> Tensor:
-        return (self.split(params)[0] + 0.5).clamp(0.0, 1.0)
+        return (self.split(params)[0] + self.offset).clamp(0.0, 1.0)
 
 
 LIKELIHOODS = {"bernoulli": Bernoulli, "gaussian": Gaussian, "logistic": DiscretizedLogistic}

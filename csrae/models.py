@@ -228,15 +228,18 @@ def build_model(
         raise ValueError(f"unknown architecture {architecture!r}; choose one of {sorted(ARCHITECTURES)}")
     lik = make_likelihood(likelihood)
     encoder, decoder = ARCHITECTURES[architecture](data_dim, latent_dim, lik.params_per_dim * data_dim)
-    prior = build_prior(model, hparams, encoder, data_dim, latent_dim, bounded=likelihood != "gaussian")
+    prior = build_prior(model, hparams, encoder, data_dim, latent_dim, architecture, bounded=likelihood != "gaussian")
     args = (encoder, decoder, lik, prior, float(hparams[WEIGHT_NAME[model]]))
     if model == "IWAE":
         return IWAE(*args, n_importance=int(hparams["n_iw"]))
     return MODELS[model](*args)
 
 
-def build_prior(model: str, hparams: dict, encoder: nn.Module, data_dim: int, latent_dim: int, bounded: bool) -> Prior:
-    """The model's p(z): N(0, I), the VampPrior through ``encoder``, a learned MoG (Table VI) or the fixed corners (eq. 31)."""
+def build_prior(
+    model: str, hparams: dict, encoder: nn.Module, data_dim: int, latent_dim: int, architecture: str, bounded: bool
+) -> Prior:
+    """The model's p(z): N(0, I), the VampPrior through ``encoder``, a learned MoG (Table VI for
+    ``architecture``) or the fixed corners (eq. 31)."""
     prior_kind = {"VampPriorVAE": "vamp", "MixtureCSRAE": hparams.get("prior")}.get(model, "standard")
     if prior_kind == "vamp":
         return VampPrior(encoder, data_dim, int(hparams["K"]), bounded=bounded)
@@ -244,7 +247,7 @@ def build_prior(model: str, hparams: dict, encoder: nn.Module, data_dim: int, la
         return CornerPrior(latent_dim, int(hparams["K"]))
     if prior_kind in ("mog", "mog-direct"):
         parametrisation = "network" if prior_kind == "mog" else "direct"
-        return MixturePrior(latent_dim, int(hparams["K"]), parametrisation)
+        return MixturePrior(latent_dim, int(hparams["K"]), parametrisation, architecture)
     if prior_kind == "standard":
         return StandardNormal(latent_dim)
     raise ValueError(f"MixtureCSRAE prior must be one of {MIXTURE_PRIORS}, got {prior_kind!r}")

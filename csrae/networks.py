@@ -2,7 +2,10 @@
 
 import math
 
+import torch
 from torch import Tensor, nn
+
+from csrae.likelihoods import DiscretizedLogistic
 
 
 def mlp(sizes: list[int], activation: type[nn.Module], activate_last_hidden: bool = True) -> nn.Sequential:
@@ -19,6 +22,36 @@ def mlp(sizes: list[int], activation: type[nn.Module], activate_last_hidden: boo
         if not is_output and (activate_last_hidden or not is_last_hidden):
             layers.append(activation())
     return nn.Sequential(*layers)
+
+
+class Centred(nn.Module):
+    """Pixels on the grid k/255 in [0, 1] moved to [−0.5, 0.5], the discretised logistic's scale
+    (Table V), so that encoders see the data as the likelihood models it."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x - DiscretizedLogistic.offset
+
+
+class GatedDense(nn.Module):
+    """h = (W x + b) ⊙ σ(V x + c), the gated dense layer of Table VI's CIFAR10 prior network."""
+
+    def __init__(self, n_in: int, n_out: int):
+        super().__init__()
+        self.linear, self.gate = nn.Linear(n_in, n_out), nn.Linear(n_in, n_out)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.linear(x) * torch.sigmoid(self.gate(x))
+
+
+def prior_network(architecture: str, n_components: int, latent_dim: int) -> nn.Sequential:
+    """Table VI's p(z) network, from the K one-hot codes to K means and log-variances: FC 784, ReLU,
+    FC 256, ReLU, FC 2 × latent dim; for CIFAR10 (``conv_residual``) GatedDense 256, ReLU,
+    GatedDense 256, ReLU, FC 2 × latent dim."""
+    if architecture == "conv_residual":
+        hidden = [GatedDense(n_components, 256), nn.ReLU(), GatedDense(256, 256), nn.ReLU()]
+    else:
+        hidden = [nn.Linear(n_components, 784), nn.ReLU(), nn.Linear(784, 256), nn.ReLU()]
+    return nn.Sequential(*hidden, nn.Linear(256, 2 * latent_dim))
 
 
 def mlp300(data_dim: int, latent_dim: int, out_dim: int) -> tuple[nn.Module, nn.Module]:
@@ -64,6 +97,7 @@ class OnImages(nn.Module):
 def conv_residual(data_dim: int, latent_dim: int, out_dim: int, width: int = 256) -> tuple[nn.Module, nn.Module]:
     """CIFAR10 (Table VI): strided convolutions and two residual blocks each way, 32×32 ↔ 8×8.
 
+    The encoder sees the pixels centred (:class:`Centred`), on the likelihood's scale.
     The encoder's third convolution has ``width`` channels (the table's "254"
     is a typo: the residual blocks that follow take 256).  The decoder's last
     transposed convolution emits every likelihood parameter per pixel.
@@ -72,6 +106,7 @@ def conv_residual(data_dim: int, latent_dim: int, out_dim: int, width: int = 256
     if channels * side * side != data_dim:
         raise ValueError(f"conv_residual needs 32×32 images with C channels (C·1024 values), got {data_dim}")
     encoder = nn.Sequential(
+        Centred(),
         nn.Conv2d(channels, width // 2, 4, stride=2, padding=1),
         nn.ReLU(),
         nn.Conv2d(width // 2, width, 4, stride=2, padding=1),
@@ -106,12 +141,13 @@ def face_encoder(channels: int = 3) -> nn.Module:
     The paddings (3, 3, 1, 1, 0) are not in the table; they are the ones for
     which its kernels and strides take a 256×256 frame exactly to 1×1.  A
     224×224 crop (the paper's input) ends at 3×3 before the last convolution,
-    which is zero-padded on its bottom and right to the kernel's 4×4.
+    which is zero-padded on its bottom and right to the kernel's 4×4.  The
+    frames are seen centred (:class:`Centred`), on the likelihood's scale.
     """
     layers: list[nn.Module] = []
     for n_in, n_out, kernel, stride, pad in FACE_LAYERS:
         layers += [nn.Conv2d(n_in or channels, n_out, kernel, stride, pad), nn.BatchNorm2d(n_out), nn.ReLU()]
-    return nn.Sequential(*layers[:-3], PadTo(4), *layers[-3:], nn.Flatten())
+    return nn.Sequential(Centred(), *layers[:-3], PadTo(4), *layers[-3:], nn.Flatten())
 
 
 class PadTo(nn.Module):

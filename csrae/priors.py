@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from csrae.gaussian import log_mixture, sample_mixture
+from csrae.networks import prior_network
 
 
 class Prior(nn.Module):
@@ -47,21 +48,19 @@ class MixturePrior(Prior):
     """Learned mixture of Gaussians, p(z) = 1/K Σ_k N(z; μ_k, diag σ²_k) (eqs. 18, 22).
 
     With ``parametrisation="network"`` (the paper's Table VI, "p(z)") the K
-    means and log-variances are produced from the K one-hot codes by
-    FC 784, ReLU, FC 256, ReLU, FC 2 × latent dim; with ``"direct"`` they are
-    parameters themselves (means drawn from N(0, I), unit variances).  The
-    weights stay uniform.
+    means and log-variances are produced from the K one-hot codes by the
+    network of :func:`csrae.networks.prior_network` for ``architecture``;
+    with ``"direct"`` they are parameters themselves (means drawn from
+    N(0, I), unit variances).  The weights stay uniform.
     """
 
-    def __init__(self, latent_dim: int, n_components: int, parametrisation: str = "network"):
+    def __init__(
+        self, latent_dim: int, n_components: int, parametrisation: str = "network", architecture: str = "mlp300"
+    ):
         super().__init__()
         check_components(n_components)
         if parametrisation == "network":
-            sizes = (n_components, 784, 256)
-            layers: list[nn.Module] = []
-            for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-                layers += [nn.Linear(n_in, n_out), nn.ReLU()]
-            self.network = nn.Sequential(*layers, nn.Linear(sizes[-1], 2 * latent_dim))
+            self.network = prior_network(architecture, n_components, latent_dim)
             self.register_buffer("codes", torch.eye(n_components))
         elif parametrisation == "direct":
             self.loc = nn.Parameter(torch.randn(n_components, latent_dim))

@@ -270,3 +270,28 @@ def test_conv_residual_networks_of_table_vi():
     assert strides[:2] == [(2, 2), (2, 2)]  # 32×32 → 8×8
     with pytest.raises(ValueError, match="32×32 images"):
         conv_residual(784, 16, 784)
+
+
+def test_cifar10_sees_one_pixel_scale_and_has_table_vis_gated_prior_network():
+    """The encoder sees the pixels on [−0.5, 0.5], the scale on which the discretised logistic
+    models them (Table V), pseudo-inputs included; the MoG prior network is GatedDense (Table VI)."""
+    from csrae.networks import GatedDense
+
+    torch.manual_seed(0)
+    model = build_model("MixtureCSRAE", {"lambda": 1.0, "K": 3, "prior": "mog"}, 3072, 8, "conv_residual", "logistic")
+    first_conv = next(m for m in model.encoder.modules() if isinstance(m, nn.Conv2d))
+    seen = []
+    first_conv.register_forward_hook(lambda module, inputs, output: seen.append(inputs[0]))
+    x = torch.randint(0, 256, (4, 3072)) / 255.0
+    model.encode(x)
+    assert seen[0].min() == -0.5 and seen[0].max() == 0.5
+    torch.testing.assert_close(seen[0].flatten(1), x - 0.5)
+    pixel = torch.full((1, 3072), 200 / 255)  # the likelihood's mean sits on the same scale
+    params = torch.cat([pixel - 0.5, torch.full_like(pixel, -7.0)], -1)
+    torch.testing.assert_close(model.likelihood.mean(params), pixel)
+    assert model.likelihood.log_prob(pixel, params).item() / 3072 > math.log(0.75)  # most mass on the pixel
+    gated = [m for m in model.prior.network if isinstance(m, GatedDense)]
+    assert [g.linear.out_features for g in gated] == [256, 256]
+    assert model.prior.network[-1].out_features == 2 * 8
+    mlp_prior = build_model("MixtureCSRAE", {"lambda": 1.0, "K": 3, "prior": "mog"}, 784, 8, "mlp300", "bernoulli")
+    assert [m.out_features for m in mlp_prior.prior.network if isinstance(m, nn.Linear)] == [784, 256, 16]

@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 import torch
-
 from sklearn.neighbors import KNeighborsClassifier
 
 from csrae.data import gmm1d_samples, pinwheel

@@ -254,7 +254,13 @@ def build_m2(
         float(hparams[WEIGHT_NAME[model]]), float(hparams["alpha"]), beta_y, temperature,
     )  # fmt: skip
     m2.prior = build_prior(
-        model, hparams, m2.marginal_posterior, data.data_dim, latent_dim, bounded=data.likelihood != "gaussian"
+        model,
+        hparams,
+        m2.marginal_posterior,
+        data.data_dim,
+        latent_dim,
+        data.architecture,
+        bounded=data.likelihood != "gaussian",
     )
     return m2
 
