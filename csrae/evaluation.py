@@ -1,4 +1,5 @@
-"""Evaluate one trained model: RE and regulariser, log-likelihood, kNN error, FID.
+"""Evaluate one trained model: RE and regulariser, log-likelihood, kNN error, FID, and how a mixture
+prior sits against the codes (:mod:`csrae.metrics.prior_fit`).
 
 Returns plain numbers (for tables and selection) and small arrays (latents,
 samples, reconstructions) for figures.
@@ -20,6 +21,7 @@ from csrae.metrics.frechet import (
     gaussian_statistics,
 )
 from csrae.metrics.knn import knn_errors
+from csrae.metrics.prior_fit import prior_fit
 from csrae.models import Autoencoder
 
 
@@ -31,6 +33,7 @@ class EvalConfig:
     knn_k: tuple[int, ...] = (3, 5, 10)
     n_images: int = 64  # prior samples kept for figures
     n_points: int = 2000  # test points whose latents and reconstructions are kept for figures
+    prior_fit_points: int = 1000  # test points whose posteriors a mixture prior is compared with
     seed: int = 0
 
 
@@ -110,6 +113,9 @@ def evaluate(
         metrics["fid_inception"] = frechet_distance(*gaussian_statistics(features), *stats)
 
     kept = x_test[: config.n_points]
+    if len(model.prior.components()[0]) > 1:  # a mixture prior: how its components sit against the codes
+        fit = prior_fit(model.prior, *model.encode(x_test[: config.prior_fit_points]))
+        metrics |= {f"prior_{name}": value for name, value in fit.items()}
     artefacts = {
         "latent_loc": model.encode(kept)[0].cpu().numpy(),
         "labels": data.y["test"][: config.n_points],

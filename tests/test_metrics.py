@@ -1,4 +1,4 @@
-"""FID, kNN error and feature extractors."""
+"""FID, kNN error, feature extractors and the mixture prior's fit to the codes."""
 
 import numpy as np
 import pytest
@@ -14,6 +14,8 @@ from csrae.metrics.features import (
 )
 from csrae.metrics.frechet import fid_from_features, frechet_distance, gaussian_statistics
 from csrae.metrics.knn import knn_errors
+from csrae.metrics.prior_fit import prior_fit
+from csrae.priors import MixturePrior
 
 
 def test_frechet_distance_closed_form_for_commuting_covariances():
@@ -154,3 +156,39 @@ def test_reference_statistics_are_computed_once_per_extractor_and_cached(tmp_pat
     np.testing.assert_allclose(first[1], np.cov(reference, rowvar=False))
     torch.nn.init.zeros_(net.head.weight)
     assert extractor_key(net, 300) != key and extractor_key(FeatureNet(6, 3), 200) != key
+
+
+def test_prior_fit_against_numerical_integration():
+    """1-D: usage is the mean responsibility at the codes; the divergences are D_CS by quadrature."""
+    from scipy import integrate
+    from scipy.stats import norm
+
+    prior = MixturePrior(latent_dim=1, n_components=3, parametrisation="direct").double()
+    with torch.no_grad():
+        prior.loc.copy_(torch.tensor([[-2.0], [1.0], [30.0]]))  # the third lies far from every code
+        prior.logvar.copy_(torch.tensor([[0.0], [-1.0], [0.0]]))
+    loc = torch.tensor([[-2.2], [-1.5], [0.8], [1.3], [1.1]], dtype=torch.float64)
+    logvar = torch.tensor([[-2.0], [-1.0], [-2.0], [-3.0], [-1.5]], dtype=torch.float64)
+    fit = prior_fit(prior, loc, logvar)
+
+    p_loc, p_sd = np.array([-2.0, 1.0, 30.0]), np.exp(0.5 * np.array([0.0, -1.0, 0.0]))
+    q_loc, q_sd = loc[:, 0].numpy(), np.exp(0.5 * logvar[:, 0].numpy())
+    density = norm.pdf(q_loc[:, None], p_loc, p_sd) / 3
+    np.testing.assert_allclose(fit["usage"], (density / density.sum(1, keepdims=True)).mean(0), rtol=1e-10)
+    usage = np.asarray(fit["usage"])
+    assert fit["effective_components"] == pytest.approx(np.exp(-np.sum(usage * np.log(np.maximum(usage, 1e-300)))))
+
+    def aggregate(z):
+        return norm.pdf(z, q_loc, q_sd).mean()
+
+    def cs(f, g, lo=-12, hi=40):
+        integral = [integrate.quad(h, lo, hi, points=[-2, 1, 30], limit=400)[0] for h in (
+            lambda z: f(z) * g(z), lambda z: f(z) ** 2, lambda z: g(z) ** 2)]  # fmt: skip
+        return -np.log(integral[0]) + 0.5 * np.log(integral[1]) + 0.5 * np.log(integral[2])
+
+    for k in range(2):  # the far component's overlap underflows quadrature; its divergence is just large
+        assert fit["component_cs"][k] == pytest.approx(
+            cs(lambda z, k=k: norm.pdf(z, p_loc[k], p_sd[k]), aggregate), rel=1e-6
+        )
+    assert fit["component_cs"][2] > 100
+    assert fit["aggregate_cs"] == pytest.approx(cs(aggregate, lambda z: norm.pdf(z, p_loc, p_sd).mean()), rel=1e-6)

@@ -207,3 +207,46 @@ rule image_grids:
         evaluation=lambda wildcards: EVALUATION,
     script:
         "../scripts/image_grids.py"
+
+
+rule paper_comparison:
+    input:
+        table1=rules.tables.output.table1,
+        table2=rules.tables.output.table2,
+        table3=ssl_outputs()[:1],
+        meta=expand(rules.prepare_dataset.output.meta, dataset=DATASETS),
+    output:
+        csv="results/paper_comparison.csv",
+        html=report(
+            "results/paper_comparison.html",
+            caption="../report/paper_comparison.rst",
+            category="Paper comparison",
+            labels={"table": "cells"},
+        ),
+        rankings="results/paper_comparison_rankings.csv",
+        rankings_html=report(
+            "results/paper_comparison_rankings.html",
+            caption="../report/paper_comparison.rst",
+            category="Paper comparison",
+            labels={"table": "rankings"},
+        ),
+        gains="results/paper_comparison_gains.csv",
+        gains_html=report(
+            "results/paper_comparison_gains.html",
+            caption="../report/paper_comparison.rst",
+            category="Paper comparison",
+            labels={"table": "improvement over the VAE"},
+        ),
+        md="results/paper_comparison.md",
+    log:
+        "results/logs/paper_comparison.log",
+    conda:
+        "../../envs/csrae.yaml"
+    params:
+        epochs={
+            "I": {d: training_settings(d)["epochs"] for d in DATASETS},
+            "II": {d: training_settings(d)["epochs"] for d in DATASETS},
+            "III(a)": {d: ssl_training(d)["epochs"] for d in SSL_DATASETS},
+        },
+    script:
+        "../scripts/paper_comparison.py"
