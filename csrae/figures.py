@@ -96,16 +96,36 @@ def figure4(summary, path) -> None:
     save(fig, path)
 
 
-def figure7(images: np.ndarray, image_shape: tuple, title: str, path) -> None:
-    """Samples from individual prior components: ``images`` is ``[components, n, D]``, one column per component."""
+def figure7(images: np.ndarray, image_shape: tuple, fit: dict, title: str, path, per_row: int = 50) -> None:
+    """Samples from every prior component, one column each (``images``: ``[K, n, D]``), in blocks of
+    ``per_row`` columns; under each block the components' usage by the codes and their divergence
+    D_CS(p_k ‖ q̄) from the aggregate posterior (``fit``: :func:`csrae.metrics.prior_fit.prior_fit`)."""
     n_components, n, _ = images.shape
     channels, height, width = image_shape
-    grid = images.reshape(n_components, n, channels, height, width).transpose(1, 3, 0, 4, 2)
-    grid = grid.reshape(n * height, n_components * width, channels)
-    fig, ax = plt.subplots(figsize=(0.5 * n_components + 0.4, 0.5 * n + 0.6))
-    ax.imshow(grid.squeeze(-1) if channels == 1 else grid, cmap="gray", vmin=0, vmax=1)
-    ax.set_axis_off()
-    ax.set_title(title, fontsize=8)
+    blocks = range(0, n_components, per_row)
+    columns = min(per_row, n_components)
+    fig, axes = plt.subplots(
+        2 * len(blocks), 1, figsize=(0.3 * columns + 1.2, len(blocks) * (0.3 * n + 1.3)), squeeze=False,
+        gridspec_kw={"height_ratios": [0.3 * n, 1.0] * len(blocks)},
+    )  # fmt: skip
+    for row, start in enumerate(blocks):
+        part = images[start : start + per_row]
+        grid = part.reshape(len(part), n, channels, height, width).transpose(1, 3, 0, 4, 2)
+        grid = grid.reshape(n * height, len(part) * width, channels)
+        top, bottom = axes[2 * row, 0], axes[2 * row + 1, 0]
+        top.imshow(grid.squeeze(-1) if channels == 1 else grid, cmap="gray", vmin=0, vmax=1, aspect="auto")
+        top.set_xlim(-0.5, columns * width - 0.5)
+        top.set_axis_off()
+        index = np.arange(start, start + len(part))
+        bottom.bar(index, 100 * np.asarray(fit["usage"])[index], color="tab:blue", width=0.8)
+        bottom.set_xlim(start - 0.5, start + columns - 0.5)
+        bottom.set_ylabel("usage %", fontsize=7, color="tab:blue")
+        divergence = bottom.twinx()
+        divergence.plot(index, np.asarray(fit["component_cs"])[index], "o", ms=3, color="tab:red")
+        divergence.set_ylabel("D_CS(p_k‖q̄)", fontsize=7, color="tab:red")
+        bottom.tick_params(labelsize=6)
+        divergence.tick_params(labelsize=6)
+    axes[0, 0].set_title(title, fontsize=8)
     save(fig, path)
 
 

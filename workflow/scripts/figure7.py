@@ -1,11 +1,16 @@
-"""Figure 7: samples from individual components of the selected MixtureCSRAE prior with the most components."""
+"""Figure 7: samples from every component of the selected MixtureCSRAE prior with the most components,
+with each component's usage by the test codes and its divergence from their aggregate posterior."""
 
 import json
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from csrae.data import Dataset
+from csrae.evaluation import EvalConfig
 from csrae.figures import figure7
+from csrae.metrics.prior_fit import prior_fit
 from csrae.run import load_model
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
@@ -14,7 +19,13 @@ choice = max(selection["selected"], key=lambda c: (c["runs"][0]["K"], c["runs"][
 run = Path(snakemake.params.run.format(**choice["runs"][0]))  # the first seed that did not diverge
 data = Dataset.load(Path(snakemake.input.data).parent)
 model, spec = load_model(run / "model.pt", data)
-components = list(range(min(10, spec.hparams["K"])))
-images = model.sample_components(8, components).numpy()
-figure7(images, data.image_shape, f"MixtureCSRAE {choice['hp']}: one column per component", snakemake.output[0])
-print(f"figure 7 from {run}, components {components}")
+fit = prior_fit(model.prior, *model.encode(data.inputs("test")[: EvalConfig.prior_fit_points]))
+images = model.sample_components(4, list(range(spec.hparams["K"]))).numpy()
+title = (
+    f"MixtureCSRAE {choice['hp']}: one column per component; "
+    f"{fit['effective_components']:.1f} effective of {spec.hparams['K']}"
+)
+figure7(images, data.image_shape, fit, title, snakemake.output[0])
+print(f"figure 7 from {run}: {spec.hparams['K']} components, {fit['effective_components']:.1f} effective")
+print("usage (%):", np.round(100 * np.asarray(fit["usage"]), 1).tolist())
+print("D_CS(p_k || aggregate posterior):", np.round(fit["component_cs"], 2).tolist())
