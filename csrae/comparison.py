@@ -45,7 +45,7 @@ def our_cells(table1: pd.DataFrame, table2: pd.DataFrame, table3: pd.DataFrame |
             scale = f"FID on the {row['fid_features']}, {row['fid_samples']} samples"
             cells.append(base | {"metric": "fid", "scale": scale, "mean": row["fid_mean"], "se": row["fid_se"]})
         if pd.notna(row.get("fid_inception_mean", np.nan)):
-            scale = f"{PAPER_FID}, {row['fid_samples']} samples"
+            scale = f"{PAPER_FID}, {row['fid_samples']} samples ({row['fid_inception_features']})"
             mean, se = row["fid_inception_mean"], row["fid_inception_se"]
             cells.append(base | {"metric": "fid", "scale": scale, "mean": mean, "se": se})
     for _, row in table2.iterrows():

