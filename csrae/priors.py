@@ -52,7 +52,17 @@ class MixturePrior(Prior):
     network of :func:`csrae.networks.prior_network` for ``architecture``;
     with ``"direct"`` they are parameters themselves (means drawn from
     N(0, I), unit variances).  The weights stay uniform.
+
+    The log-variances pass through a hard tanh onto [−6, 2], the bound of
+    Tomczak & Welling's reference code for learned log-variances.  Unbounded,
+    the regulariser drives a little-used component ever broader (its share
+    of ½ log ∫p² shrinks as it widens, while the codes it would explain are
+    explained by others); once spread out it is invisible to D_CS, since
+    mass spread thin adds nothing to ∫q p or ∫p², yet sampling still draws
+    from it and decodes images unlike the data (docs/fidelity.md).
     """
+
+    LOGVAR_RANGE = (-6.0, 2.0)
 
     def __init__(
         self, latent_dim: int, n_components: int, parametrisation: str = "network", architecture: str = "mlp300"
@@ -74,7 +84,7 @@ class MixturePrior(Prior):
             loc, logvar = self.network(self.codes).chunk(2, dim=-1)
         else:
             loc, logvar = self.loc, self.logvar
-        return loc, logvar, torch.zeros_like(loc[:, 0])
+        return loc, F.hardtanh(logvar, *self.LOGVAR_RANGE), torch.zeros_like(loc[:, 0])
 
 
 class CornerPrior(Prior):

@@ -8,7 +8,7 @@ import torch
 from scipy import integrate
 from torch import nn
 
-from csrae.divergence import kl_normal
+from csrae.divergence import cauchy_schwarz, kl_normal
 from csrae.gaussian import log_normal
 from csrae.likelihoods import Bernoulli, DiscretizedLogistic, Gaussian
 from csrae.models import (
@@ -106,6 +106,31 @@ def test_mixture_prior_density_integrates_to_one():
         lambda z: prior.log_prob(torch.tensor([[z]], dtype=torch.float64)).exp().item(), -50, 50, limit=200
     )
     assert value == pytest.approx(1.0, rel=1e-6)
+
+
+def test_an_unused_mixture_component_is_driven_broad_and_the_bound_stops_it():
+    """D_CS rewards widening a component that no code uses (its share of ∫p² shrinks); unbounded, its
+    variance runs away, and sampling from it yields nothing like the codes.  The log-variance bound
+    [−6, 2] keeps it in reach."""
+    codes = (torch.randn(200, 2) * 0.3, torch.full((200, 2), -2.0))  # every code near component 0
+
+    def train(bounded: bool) -> float:
+        torch.manual_seed(0)
+        prior = MixturePrior(latent_dim=2, n_components=2, parametrisation="direct")
+        with torch.no_grad():
+            prior.loc.copy_(torch.tensor([[0.0, 0.0], [4.0, 4.0]]))
+        if not bounded:
+            prior.LOGVAR_RANGE = (-1e9, 1e9)
+        optimizer = torch.optim.Adam(prior.parameters(), lr=0.05)
+        for _ in range(600):
+            loss = cauchy_schwarz(codes[0][:, None], codes[1][:, None], torch.zeros(200, 1), *prior.components())
+            optimizer.zero_grad()
+            loss.mean().backward()
+            optimizer.step()
+        return prior.components()[1][1].mean().item()
+
+    assert train(bounded=False) > 4.0  # the unused component's log-variance runs away, and goes on
+    assert train(bounded=True) <= 2.0
 
 
 def test_prior_samples_follow_the_mixture():
