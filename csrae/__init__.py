@@ -16,6 +16,9 @@ _EXPORTS = {
     "MixtureCSRAE": "csrae.models",
     "build_model": "csrae.models",
     "MixturePrior": "csrae.priors",
+    "CornerPrior": "csrae.priors",
+    "VampPrior": "csrae.priors",
+    "prior_fit": "csrae.metrics.prior_fit",
     "StandardNormal": "csrae.priors",
 }
 __all__ = sorted(_EXPORTS)

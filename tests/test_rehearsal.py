@@ -25,8 +25,11 @@ FACES = ("disfa", "fera2015")
 
 
 def first_values(grid: dict) -> dict:
-    """Each axis of a model's grid cut to its first value; the mixture prior keeps both kinds."""
-    return {name: values if name == "prior" else values[:1] for name, values in grid.items()}
+    """Each axis of a model's grid cut to its first value; the mixture prior keeps both kinds, and an α
+    given per label stays so."""
+    return {
+        name: values if name == "prior" or isinstance(values, dict) else values[:1] for name, values in grid.items()
+    }
 
 
 def rehearsal_config(paper: dict, data: Path) -> dict:
