@@ -383,9 +383,11 @@ def env_requirements():
 
 
 def test_conda_environment_matches_the_package():
-    """The rules' environment holds the library's dependencies and no path (Snakemake copies the file)."""
-    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    assert sorted(env_requirements()) == sorted(pyproject["project"]["dependencies"])
+    """The rules' environment holds the library's dependencies with the offline Inception, and no path
+    (Snakemake copies the file)."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    expected = project["dependencies"] + project["optional-dependencies"]["inception"]
+    assert sorted(env_requirements()) == sorted(expected)
 
 
 @pytest.mark.workflow
