@@ -267,7 +267,8 @@ def test_rerun_is_a_no_op_and_the_report_shows_every_table_and_figure_in_a_brows
     results = pipeline_run / "results"
     built = [*results.glob("figures/*.png"), *results.glob("*.html"), *results.glob("**/selection/**/*.html")]
     assert Counter(name for _, _, name, _ in shown) == Counter(path.name for path in built)
-    assert {"table1.html", "table2.html", "table3.html", "table7.html", "figure2.png"} <= {n for _, _, n, _ in shown}
+    required = {"table1.html", "table2.html", "table3.html", "table7.html", "figure2.png", "paper_comparison.html"}
+    assert required <= {n for _, _, n, _ in shown}
     for category, subcategory, name, view in shown:
         if name.endswith(".png"):
             assert view["width"] > 100 and view["height"] > 100, (category, name, view)
@@ -277,6 +278,26 @@ def test_rerun_is_a_no_op_and_the_report_shows_every_table_and_figure_in_a_brows
             assert view["rows"] > 0, (category, subcategory, name, view)
     table1 = next(view for _, _, name, view in shown if name == "table1.html")
     assert table1["rows"] == len(read_csv(results / "table1.csv"))
+
+
+@pytest.mark.workflow
+def test_paper_comparison_sets_the_run_beside_the_paper(pipeline_run):
+    """mnist5k's Tables I, II and III(a) meet dynamic MNIST's cells, said so, with the domain FID marked
+    not comparable to the paper's Inception FID; pinwheel has no paper cell."""
+    import pandas as pd
+
+    comparison = pd.read_csv(pipeline_run / "results" / "paper_comparison.csv")
+    assert set(comparison["table"]) == {"I", "II", "III(a)"}
+    assert set(comparison["dataset"]) == {"mnist5k"} and set(comparison["paper_dataset"]) == {"dynamic_mnist"}
+    assert comparison["notes"].str.contains("mnist5k is not a paper dataset: compared with dynamic_mnist").all()
+    fid = comparison[comparison["metric"] == "fid"]
+    assert not fid["comparable"].any() and fid["notes"].str.contains("vs the paper's Inception FID").all()
+    table1 = pd.read_csv(pipeline_run / "results" / "table1.csv")
+    assert len(fid) == (table1["dataset"] == "mnist5k").sum()  # every model and structure of the run
+    gains = pd.read_csv(pipeline_run / "results" / "paper_comparison_gains.csv")
+    assert set(gains["direction"]) <= {"agrees", "DISAGREES"} and {"CSRAE", "MixtureCSRAE"} <= set(gains["model"])
+    markdown = (pipeline_run / "results" / "paper_comparison.md").read_text()
+    assert "## Rankings (best first)" in markdown and "## Improvement over the VAE" in markdown
 
 
 @pytest.mark.workflow

@@ -213,7 +213,7 @@ rule paper_comparison:
     input:
         table1=rules.tables.output.table1,
         table2=rules.tables.output.table2,
-        table3=ssl_outputs()[:1],
+        table3=["results/table3.csv"] if SSL_DATASETS else [],
         meta=expand(rules.prepare_dataset.output.meta, dataset=DATASETS),
     output:
         csv="results/paper_comparison.csv",
