@@ -57,8 +57,8 @@ def our_cells(table1: pd.DataFrame, table2: pd.DataFrame, table3: pd.DataFrame |
                 "metric": metric, "scale": "kNN error %", "mean": row[f"{metric}_mean"], "se": row[f"{metric}_se"],
                 "n": row["n_seeds"],
             })  # fmt: skip
-    digits = table3[table3["part"] == "a"] if table3 is not None else table3
-    for _, row in digits.iterrows() if digits is not None else ():
+    digit_rows = table3[table3["part"] == "a"].iterrows() if table3 is not None else ()
+    for _, row in digit_rows:
         cells.append({
             "table": "III(a)", "dataset": row["dataset"], "model": row["model"], "structure": row["labels"],
             "metric": "test_error", "scale": "test error %", "mean": row["test_mean"], "se": row["test_se"],
