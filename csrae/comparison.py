@@ -177,16 +177,18 @@ def to_markdown(comparison: pd.DataFrame, ranks: pd.DataFrame, gains: pd.DataFra
         cell = f"{r['paper_row']}, {r['paper_column']}"
         ours = f"{r['dataset']} {r['model']} {r['structure']}: {cell_text(r['ours_mean'], r['ours_se'])}"
         lines.append(f"| {r['table']} | {cell} | {ours} | {cell_text(r['paper_mean'], r['paper_se'])} | {r['notes']} |")
-    lines += ["", "## Rankings (best first)", "", "| table | dataset | metric | ours | paper | agree |"]
-    lines.append("|---|---|---|---|---|---|")
+    lines += ["", "## Rankings (best first)", "", "| table | dataset | metric | our measure | ours | paper | agree |"]
+    lines.append("|---|---|---|---|---|---|---|")
     for _, r in ranks.iterrows():
         agree = "yes" if r["agree"] else "no"
-        lines.append(f"| {r['table']} | {r['paper_dataset']} | {r['scale']} | {r['ours']} | {r['paper']} | {agree} |")
+        lines.append(
+            f"| {r['table']} | {r['paper_dataset']} | {r['metric']} | {r['scale']} | {r['ours']} | {r['paper']} | {agree} |"
+        )
     lines += ["", "## Improvement over the VAE, (VAE − model) / VAE", ""]
     lines += ["| table | dataset | metric | model | ours | paper | direction |", "|---|---|---|---|---|---|---|"]
     for _, r in gains.iterrows():
         lines.append(
-            f"| {r['table']} | {r['paper_dataset']} | {r['scale']} | {r['model']} | "
+            f"| {r['table']} | {r['paper_dataset']} | {r['metric']} | {r['model']} | "
             f"{r['ours_gain']:+.1f} % | {r['paper_gain']:+.1f} % | {r['direction']} |"
         )
     return "\n".join(lines) + "\n"
