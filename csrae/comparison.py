@@ -181,9 +181,8 @@ def to_markdown(comparison: pd.DataFrame, ranks: pd.DataFrame, gains: pd.DataFra
     lines.append("|---|---|---|---|---|---|---|")
     for _, r in ranks.iterrows():
         agree = "yes" if r["agree"] else "no"
-        lines.append(
-            f"| {r['table']} | {r['paper_dataset']} | {r['metric']} | {r['scale']} | {r['ours']} | {r['paper']} | {agree} |"
-        )
+        where = f"| {r['table']} | {r['paper_dataset']} | {r['metric']} | {r['scale']} |"
+        lines.append(f"{where} {r['ours']} | {r['paper']} | {agree} |")
     lines += ["", "## Improvement over the VAE, (VAE − model) / VAE", ""]
     lines += ["| table | dataset | metric | model | ours | paper | direction |", "|---|---|---|---|---|---|---|"]
     for _, r in gains.iterrows():
