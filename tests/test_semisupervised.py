@@ -157,6 +157,32 @@ def test_ten_labels_and_unlabelled_data_classify_the_clusters(tmp_path, model, h
     assert trainer.evaluate("test")["error"] < 20.0  # chance: 50
 
 
+def test_prior_per_class_matches_each_label_with_its_own_components(tmp_path):
+    """p(z|y) is the prior's components k ≡ y (mod classes): one per class for K = 2, two for K = 4;
+    the training setting reaches the model, and other models or multi-label data are refused."""
+    from csrae.divergence import cauchy_schwarz
+    from csrae.semisupervised.models import cauchy_schwarz_to_class_prior
+
+    split = class_split(two_clusters(), 10, seed=0)
+    hparams = {"lambda": 1.0, "K": 4, "prior": "mog-direct", "alpha": 10.0}
+    model = spec("MixtureCSRAE", hparams, prior_per_class=True).build(split)
+    assert model.prior_per_class
+    loc, logvar = torch.randn(5, 4), torch.randn(5, 4) * 0.1
+    p_loc, p_logvar, _ = model.prior.components()
+    y = torch.nn.functional.one_hot(torch.tensor([0, 1, 1, 0, 1]), 2).float()
+    value = cauchy_schwarz_to_class_prior(model.prior, loc, logvar, y)
+    for i, label in enumerate([0, 1, 1, 0, 1]):
+        mine = [label, label + 2]  # components 0, 2 for class 0; 1, 3 for class 1
+        expected = cauchy_schwarz(
+            loc[i : i + 1], logvar[i : i + 1], torch.zeros(1), p_loc[mine], p_logvar[mine], torch.zeros(2)
+        )
+        torch.testing.assert_close(value[i], expected)
+    every_class = torch.eye(2)[:, None, :].expand(-1, 5, -1)  # the unlabelled term's sum over classes
+    assert cauchy_schwarz_to_class_prior(model.prior, loc, logvar, every_class).shape == (2, 5)
+    with pytest.raises(ValueError, match="MixtureCSRAE on single-label data only, got CSRAE"):
+        build_m2("CSRAE", {"lambda": 1.0, "alpha": 1.0}, split.data, LabelSpace(2, False), 4, 1.0, 1.0, True)
+
+
 def test_killed_run_resumes_to_the_same_weights(tmp_path):
     split = class_split(two_clusters((200, 50, 50)), 10, seed=0)
     run = spec(epochs=4, pretrain_epochs=1)

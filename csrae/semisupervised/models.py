@@ -22,6 +22,12 @@ objective (eq. 27) adds α times the classification loss −log q(y|x) on the
 labelled points: J = mean_l L + mean_u U + α · mean_l (−log q(y|x)).
 The prior on y is uniform (p(y_i = 1) = ½ for each output), which is what
 label-balanced batches make of the training distribution.
+
+With ``prior_per_class`` (MixtureCSRAE, single-label data) the regulariser
+is D_CS(q(z|x, y) ‖ p(z|y)), p(z|y) the prior's components k ≡ y (mod the
+number of classes): the labels condition the prior (Sec. 3.3), so the
+prior-matching term, not only the decoder, tells the classes apart
+(docs/fidelity.md).
 """
 
 import math
@@ -31,11 +37,24 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from csrae.divergence import cauchy_schwarz
 from csrae.gaussian import Noise
 from csrae.likelihoods import Likelihood, make_likelihood
 from csrae.models import LossTerms, build_prior, cauchy_schwarz_to_prior, sampled_kl, standard_kl
 from csrae.naming import SSL_HYPERPARAMETERS, SUPERVISED_MODELS, WEIGHT_NAME
 from csrae.networks import FACE_ENCODER_DIM, OnImages, face_decoder, face_encoder, mlp
+
+
+def cauchy_schwarz_to_class_prior(prior, loc: Tensor, logvar: Tensor, y: Tensor) -> Tensor:
+    """D_CS(q(z|x, y) ‖ p(z|y)) with p(z|y) the prior's components k ≡ y (mod classes), reweighted:
+    one component per class for K = classes, K / classes each for more.  ``y``: one-hot ``[..., C]``."""
+    p_loc, p_logvar, p_logits = prior.components()
+    owner = torch.arange(len(p_loc), device=loc.device) % y.shape[-1]  # the class of each component
+    in_class = F.one_hot(owner, y.shape[-1]).to(y.dtype) @ y.unsqueeze(-1)  # [..., K, 1]: 1 where k ≡ y
+    logits = p_logits.masked_fill(in_class[..., 0] == 0, float("-inf"))
+    q_logits = loc.new_zeros(*loc.shape[:-1], 1)
+    return cauchy_schwarz(loc.unsqueeze(-2), logvar.unsqueeze(-2), q_logits, p_loc, p_logvar, logits)
+
 
 # The regulariser on z of each semi-supervised model (Sec. 4.5 compares these four).
 Z_REGULARISERS = {
@@ -112,6 +131,7 @@ class M2(nn.Module):
         alpha: float,
         beta_y: float = 1.0,
         temperature: float = 0.67,
+        prior_per_class: bool = False,
     ):
         super().__init__()
         if weight < 0 or alpha < 0 or beta_y < 0 or temperature <= 0:
@@ -125,6 +145,12 @@ class M2(nn.Module):
         self.q_z = mlp([h_x_dim + LABEL_EMBEDDING, 300, 2 * latent_dim], nn.ReLU)
         self.regulariser_fn = Z_REGULARISERS[model]
         self.weight, self.alpha, self.beta_y, self.temperature = weight, alpha, beta_y, temperature
+        if prior_per_class and (model != "MixtureCSRAE" or labels.multi_label):
+            raise ValueError(
+                f"prior_per_class takes a mixture prior's components per class: MixtureCSRAE on single-label "
+                f"data only, got {model} on {'multi-label' if labels.multi_label else 'single-label'} data"
+            )
+        self.prior_per_class = prior_per_class
         self.latent_dim = latent_dim
         self.prior = None  # set by build_m2 (the VampPrior needs the finished encoder)
 
@@ -151,7 +177,11 @@ class M2(nn.Module):
         eps = noise.normal(2, *loc.shape)
         z = loc + torch.exp(0.5 * logvar) * eps[0]
         params = self.decoder(torch.cat([z, self.h_y(y)], -1))
-        return -self.likelihood.log_prob(x, params), self.regulariser_fn(self.prior, loc, logvar, eps)
+        if self.prior_per_class:
+            regulariser = cauchy_schwarz_to_class_prior(self.prior, loc, logvar, y)
+        else:
+            regulariser = self.regulariser_fn(self.prior, loc, logvar, eps)
+        return -self.likelihood.log_prob(x, params), regulariser
 
     def loss(self, x_l: Tensor | None, y_l: Tensor | None, x_u: Tensor | None, weight=None, noise=None):
         """The negative objective J (eq. 27) on a labelled and an unlabelled batch (either may be None)."""
@@ -238,7 +268,14 @@ def decoder_network(architecture: str, in_dim: int, out_dim: int, image_shape) -
 
 
 def build_m2(
-    model: str, hparams: dict, data, labels: LabelSpace, latent_dim: int, beta_y: float, temperature: float
+    model: str,
+    hparams: dict,
+    data,
+    labels: LabelSpace,
+    latent_dim: int,
+    beta_y: float,
+    temperature: float,
+    prior_per_class: bool = False,
 ) -> M2:
     """M2 for ``model`` ∈ VAE, VampPriorVAE, CSRAE, MixtureCSRAE; ``hparams`` adds α to the model's own."""
     if model not in Z_REGULARISERS:
@@ -251,8 +288,13 @@ def build_m2(
     decoder = decoder_network(data.architecture, latent_dim + LABEL_EMBEDDING, out_dim, data.image_shape)
     m2 = M2(
         model, h_x, h_x_dim, decoder, likelihood, labels, latent_dim,
-        float(hparams[WEIGHT_NAME[model]]), float(hparams["alpha"]), beta_y, temperature,
+        float(hparams[WEIGHT_NAME[model]]), float(hparams["alpha"]), beta_y, temperature, prior_per_class,
     )  # fmt: skip
+    if prior_per_class and int(hparams["K"]) < labels.size:
+        raise ValueError(
+            f"prior_per_class gives each of the {labels.size} classes its own prior components: "
+            f"set K >= {labels.size}, got K={hparams['K']}"
+        )
     m2.prior = build_prior(
         model,
         hparams,

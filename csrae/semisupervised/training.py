@@ -40,6 +40,7 @@ class SemiSupervisedConfig(TrainConfig):
     pretrain_epochs: int = 0
     beta_y: float = 1.0
     temperature: float = 0.67
+    prior_per_class: bool = False  # MixtureCSRAE: p(z|y) = the prior's components of class y
     eval_batch_size: int = 500
 
     def __post_init__(self):
@@ -62,7 +63,10 @@ class SemiSupervisedSpec(RunSpec):
         if self.model in SUPERVISED_MODELS:
             return build_supervised(self.model, split.data, split.labels, self.weights_path)
         t = self.train
-        return build_m2(self.model, self.hparams, split.data, split.labels, self.latent_dim, t.beta_y, t.temperature)
+        return build_m2(
+            self.model, self.hparams, split.data, split.labels, self.latent_dim, t.beta_y, t.temperature,
+            t.prior_per_class and self.model == "MixtureCSRAE",
+        )  # fmt: skip
 
 
 def classification_metrics(labels: LabelSpace, y_true: np.ndarray, logits: torch.Tensor, names=()) -> dict:

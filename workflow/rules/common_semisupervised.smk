@@ -1,5 +1,7 @@
 # Paths and settings of the semi-supervised study (rules in semisupervised.smk).
 
+DIGIT_CLASSES = 10  # every digit dataset of the study (mnist5k, dynamic and Fashion-MNIST)
+
 
 SSL_RUN = (
     "results/semisupervised/runs/{dataset}/{model}/{labels}/{hp}/fold{fold}/seed{seed}"
@@ -7,7 +9,13 @@ SSL_RUN = (
 
 
 def ssl_training(dataset):
-    return SSL["training"] | SSL["datasets"][dataset].get("training", {})
+    settings = SSL["training"] | SSL["datasets"][dataset].get("training", {})
+    if dataset in FACE_DATASETS and settings.get("prior_per_class"):
+        raise ValueError(
+            f"semisupervised: prior_per_class needs one label per point; {dataset}'s action units are "
+            f"multi-label: set semisupervised.datasets.{dataset}.training.prior_per_class to false"
+        )
+    return settings
 
 
 def ssl_models(dataset):
@@ -21,11 +29,18 @@ def ssl_settings(dataset, model, budget):
     if model in SUPERVISED_MODELS:
         return [SUPERVISED_SETTING]
     latent_dim = SSL["datasets"][dataset].get("latent_dim", SSL["latent_dim"])
-    alpha = SSL["datasets"][dataset].get("alpha", SSL["models"][model]["alpha"])
+    grid = SSL["models"][model]
+    if ssl_training(dataset).get("prior_per_class") and model == "MixtureCSRAE":
+        if min(grid["K"]) < DIGIT_CLASSES:
+            raise ValueError(
+                f"semisupervised: prior_per_class gives each of the {DIGIT_CLASSES} digit classes its "
+                f"own prior components: MixtureCSRAE's K must be >= {DIGIT_CLASSES}, got {grid['K']}"
+            )
+    alpha = SSL["datasets"][dataset].get("alpha", grid["alpha"])
     alphas = budget_alphas(
         alpha, parse_labels_id(budget), fraction=dataset in FACE_DATASETS
     )
-    grid = SSL["models"][model] | {"alpha": alphas}
+    grid = grid | {"alpha": alphas}
     return sweep_settings(model, grid, [latent_dim], SSL_HYPERPARAMETERS[model])
 
 
