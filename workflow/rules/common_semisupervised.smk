@@ -1,6 +1,7 @@
 # Paths and settings of the semi-supervised study (rules in semisupervised.smk).
 
-DIGIT_CLASSES = 10  # every digit dataset of the study (mnist5k, dynamic and Fashion-MNIST)
+# Classes of every digit dataset of the study (mnist5k, dynamic and Fashion-MNIST).
+DIGIT_CLASSES = 10
 
 
 SSL_RUN = (
