@@ -129,11 +129,15 @@ def sampled_kl(prior: Prior, loc: Tensor, logvar: Tensor, noise: Tensor | None =
     return log_normal(z, loc, logvar) - prior.log_prob(z)
 
 
-def cauchy_schwarz_to_prior(prior: Prior, loc: Tensor, logvar: Tensor, noise: Tensor | None = None) -> Tensor:
-    """D_CS(q(z|x) ‖ p(z)) in closed form, q a single Gaussian per point (eqs. 13, 21)."""
-    p_loc, p_logvar, p_logits = prior.components()
+def cauchy_schwarz_to_mixture(loc: Tensor, logvar: Tensor, p_loc: Tensor, p_logvar: Tensor, p_logits: Tensor) -> Tensor:
+    """D_CS(q ‖ p) in closed form for a single Gaussian q per point and a mixture p (eqs. 13, 21)."""
     q_logits = loc.new_zeros(*loc.shape[:-1], 1)
     return cauchy_schwarz(loc.unsqueeze(-2), logvar.unsqueeze(-2), q_logits, p_loc, p_logvar, p_logits)
+
+
+def cauchy_schwarz_to_prior(prior: Prior, loc: Tensor, logvar: Tensor, noise: Tensor | None = None) -> Tensor:
+    """D_CS(q(z|x) ‖ p(z)), q a single Gaussian per point (eqs. 13, 21)."""
+    return cauchy_schwarz_to_mixture(loc, logvar, *prior.components())
 
 
 def standard_kl(prior: Prior, loc: Tensor, logvar: Tensor, noise: Tensor | None = None) -> Tensor:

@@ -37,10 +37,16 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from csrae.divergence import cauchy_schwarz
 from csrae.gaussian import Noise
 from csrae.likelihoods import Likelihood, make_likelihood
-from csrae.models import LossTerms, build_prior, cauchy_schwarz_to_prior, sampled_kl, standard_kl
+from csrae.models import (
+    LossTerms,
+    build_prior,
+    cauchy_schwarz_to_mixture,
+    cauchy_schwarz_to_prior,
+    sampled_kl,
+    standard_kl,
+)
 from csrae.naming import SSL_HYPERPARAMETERS, SUPERVISED_MODELS, WEIGHT_NAME
 from csrae.networks import FACE_ENCODER_DIM, OnImages, face_decoder, face_encoder, mlp
 
@@ -51,9 +57,9 @@ def cauchy_schwarz_to_class_prior(prior, loc: Tensor, logvar: Tensor, y: Tensor)
     p_loc, p_logvar, p_logits = prior.components()
     owner = torch.arange(len(p_loc), device=loc.device) % y.shape[-1]  # the class of each component
     in_class = F.one_hot(owner, y.shape[-1]).to(y.dtype) @ y.unsqueeze(-1)  # [..., K, 1]: 1 where k ≡ y
-    logits = p_logits.masked_fill(in_class[..., 0] == 0, float("-inf"))
-    q_logits = loc.new_zeros(*loc.shape[:-1], 1)
-    return cauchy_schwarz(loc.unsqueeze(-2), logvar.unsqueeze(-2), q_logits, p_loc, p_logvar, logits)
+    return cauchy_schwarz_to_mixture(
+        loc, logvar, p_loc, p_logvar, p_logits.masked_fill(in_class[..., 0] == 0, -torch.inf)
+    )
 
 
 # The regulariser on z of each semi-supervised model (Sec. 4.5 compares these four).

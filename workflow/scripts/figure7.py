@@ -1,5 +1,6 @@
 """Figure 7: samples from every component of the selected MixtureCSRAE prior with the most components,
-with each component's usage by the test codes and its divergence from their aggregate posterior."""
+with each component's usage by the test codes and its divergence from their aggregate posterior (as its
+evaluation recorded them)."""
 
 import json
 import sys
@@ -8,18 +9,17 @@ from pathlib import Path
 import numpy as np
 
 from csrae.data import Dataset
-from csrae.evaluation import EvalConfig
 from csrae.figures import figure7
-from csrae.metrics.prior_fit import prior_fit
 from csrae.run import load_model
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 selection = json.loads(Path(snakemake.input.selected).read_text())
 choice = max(selection["selected"], key=lambda c: (c["runs"][0]["K"], c["runs"][0]["prior"] != "vamp"))
-run = Path(snakemake.params.run.format(**choice["runs"][0]))  # the first seed that did not diverge
+record = choice["runs"][0]  # the first seed that did not diverge: its evaluation's record
+run = Path(snakemake.params.run.format(**record))
 data = Dataset.load(Path(snakemake.input.data).parent)
 model, spec = load_model(run / "model.pt", data)
-fit = prior_fit(model.prior, *model.encode(data.inputs("test")[: EvalConfig.prior_fit_points]))
+fit = {name: record[f"prior_{name}"] for name in ("usage", "component_cs", "effective_components")}
 images = model.sample_components(4, list(range(spec.hparams["K"]))).numpy()
 title = (
     f"MixtureCSRAE {choice['hp']}: one column per component; "
