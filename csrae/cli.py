@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import shutil
 from pathlib import Path
 
 from csrae.data import DATASETS, Dataset, download_dataset
@@ -13,6 +14,7 @@ from csrae.run import RunSpec, train_run
 from csrae.semisupervised.data import class_split, face_split
 from csrae.semisupervised.training import SemiSupervisedConfig, SemiSupervisedSpec, train_semisupervised
 from csrae.steps import evaluate_runs, fit_feature_net, prepare
+from csrae.store import unused
 from csrae.trainer import TrainConfig
 
 
@@ -88,6 +90,21 @@ def main(argv=None) -> None:
     f.add_argument("--out", required=True, type=Path)
     f.add_argument("--epochs", type=int, default=10)
 
+    r = sub.add_parser(
+        "prune",
+        help="list (or with --apply delete) the runs, evaluations and job manifests no config in use names",
+    )
+    r.add_argument("--results", type=Path, default=Path("results"), help="the workflow's results folder")
+    r.add_argument(
+        "--keep",
+        type=Path,
+        action="append",
+        default=[],
+        help="an in_use.json of another config to keep too (copy results/in_use.json after running it); "
+        "results/in_use.json, the last config run, is always kept",
+    )
+    r.add_argument("--apply", action="store_true", help="delete them (default: only list them)")
+
     args = parser.parse_args(argv)
     if args.command == "prepare":
         data = prepare(args.dataset, args.out, **({"path": args.source} if args.source else {}))
@@ -101,8 +118,7 @@ def main(argv=None) -> None:
         train_run(spec, data, args.out, args.state_dir or args.out / "state")
     elif args.command == "evaluate":
         config = EvalConfig(ll_samples=args.ll_samples, fid_samples=args.fid_samples)
-        run = (args.run / "model.pt", config, args.run / "metrics.json", args.run / "artefacts.npz")
-        (record,) = evaluate_runs(args.data, [run], args.feature_net, args.inception)
+        (record,) = evaluate_runs(args.data, [(args.run, config)], None, args.feature_net, args.inception)
         print(json.dumps(record, indent=2))
     elif args.command == "train-semisupervised":
         names = ("epochs", "warmup", "patience", "batch_size", "lr", "seed", "pretrain_epochs")
@@ -119,8 +135,27 @@ def main(argv=None) -> None:
         )  # fmt: skip
         record = train_semisupervised(spec, split, args.out, args.state_dir or args.out / "state")
         print(json.dumps(record, indent=2))
+    elif args.command == "prune":
+        prune(args.results, args.keep, args.apply)
     elif args.command == "feature-net":
         print(f"test accuracy {fit_feature_net(args.data, args.out, args.epochs):.4f}")
+
+
+def prune(results: Path, keep: list[Path], apply: bool) -> None:
+    in_use = results / "in_use.json"
+    if not in_use.is_file():
+        raise SystemExit(
+            f"{in_use} is missing: it names what the config in use needs; run `snakemake --cores all` "
+            "(or `snakemake results/in_use.json`) in this working directory first"
+        )
+    paths = unused(results, [in_use, *keep])
+    size = sum(f.stat().st_size for p in paths for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file())
+    for path in paths:
+        print(("deleting " if apply else "unused ") + str(path))
+        if apply:
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    verb = "deleted" if apply else "unused (delete them with --apply)"
+    print(f"{len(paths)} results, {size / 2**20:.1f} MiB {verb}")
 
 
 if __name__ == "__main__":

@@ -1,14 +1,19 @@
 """Training runs end to end: build, train (resumably, alone or packed), save; and load them back.
 
-A run directory holds ``model.pt`` (the run's spec and best weights),
-``history.csv`` (per-epoch metrics) and ``summary.json`` (the best epoch),
-for the runs of both studies (a semi-supervised run adds ``metrics.json``).
+A run directory holds ``checkpoint.pt`` (the resumable state),
+``model.pt`` (the run's spec and best weights), ``history.csv`` (per-epoch
+metrics) and, written last, ``summary.json`` (the best epoch, the run's
+definition, key and provenance), for the runs of both studies (a
+semi-supervised run adds ``metrics.json``).  In the workflow each run has
+its own folder in a store keyed by its definition (:func:`run_folder`,
+:mod:`csrae.store`).
 A diverged run (:mod:`csrae.trainer`) has them too: its best finite weights,
 or none (``state_dict`` None) when it diverged before its first finite epoch,
 and where it diverged under ``diverged`` in ``model.pt`` and ``summary.json``.
 """
 
 import json
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -16,10 +21,14 @@ import torch
 
 from csrae.data import Dataset
 from csrae.io import atomic_write, atomic_write_text
+from csrae.lock import RunLock
 from csrae.models import Autoencoder, build_model
-from csrae.naming import describe_divergence
+from csrae.naming import describe_divergence, setting_id
 from csrae.packed import PackedTrainer
-from csrae.trainer import RunState, TrainConfig, Trainer
+from csrae.provenance import provenance
+from csrae.store import content_key, continue_from, read_record, result_folder
+from csrae.trainer import CHECKPOINT, RunState, TrainConfig, Trainer
+from csrae.versions import versions
 
 
 @dataclass
@@ -42,6 +51,17 @@ class RunSpec:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def definition(self, data: Dataset, device: torch.device) -> dict:
+        """What defines the run's result (:mod:`csrae.store`): the spec, the prepared data's fingerprint,
+        architecture and likelihood, the device kind, and the versions of the code it depends on."""
+        return self.to_dict() | {
+            "data": data.fingerprint,
+            "architecture": data.architecture,
+            "likelihood": data.likelihood,
+            "device": torch.device(device).type,
+            "versions": versions("run"),
+        }
+
     @classmethod
     def from_dict(cls, d: dict) -> "RunSpec":
         train_config = cls.__dataclass_fields__["train"].default_factory
@@ -62,47 +82,99 @@ def default_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def train_run(spec: RunSpec, data: Dataset, out_dir: str | Path, state_dir: str | Path, device=None, log=print) -> dict:
-    """Train ``spec`` on ``data``; resume from ``state_dir`` if a checkpoint is there."""
-    check_dataset(spec, data)
-    model = spec.build(data)
+def run_folder(store: str | Path, spec: RunSpec, data: Dataset, device: torch.device) -> Path:
+    """The run's folder in the store: ``<store>/<dataset>/<model>/<setting>/seed<k>/<key>``."""
+    setting = setting_id(spec.model, spec.latent_dim, spec.hparams)
+    parts = (spec.dataset, spec.model, setting, f"seed{spec.train.seed}")
+    return result_folder(store, parts, spec.definition(data, device))
+
+
+def finished_summary(out_dir: Path, key: str) -> dict | None:
+    """The summary of a finished run of definition ``key`` in ``out_dir`` (written last), or None."""
+    return read_record(out_dir / "summary.json", key)
+
+
+def train_sweep(specs: list[RunSpec], data: Dataset, store: str | Path, pack: int = 1, device=None, log=print):
+    """Train the runs of one structure in the store (:func:`run_folder`): a finished run is read back
+    ("cached <key>"), the others are trained (:func:`train_structure`); returns their summaries, each
+    with its ``folder``."""
     device = torch.device(device) if device else default_device()
-    log(
-        f"training {spec.model} {spec.hparams} on {spec.dataset} "
-        f"(latent {spec.latent_dim}, seed {spec.train.seed}) on device {device}"
-    )
-    trainer = Trainer(model, data, spec.train, state_dir, device=device, log=log)
-    best = trainer.fit()
-    return write_run(spec, model, trainer.run, best, Path(out_dir), log)
+    folders = [run_folder(store, spec, data, device) for spec in specs]
+    summaries = train_structure(specs, data, folders, pack=pack, device=device, log=log)
+    return [summary | {"folder": str(folder)} for summary, folder in zip(summaries, folders)]
+
+
+def train_run(
+    spec: RunSpec, data: Dataset, out_dir: str | Path, state_dir: str | Path | None = None, device=None, log=print
+) -> dict:
+    """Train ``spec`` on ``data`` into ``out_dir``; resume from ``state_dir`` (default: ``out_dir``) if a
+    checkpoint is there."""
+    state_dirs = [state_dir] if state_dir else None
+    return train_structure([spec], data, [out_dir], state_dirs, pack=1, device=device, log=log)[0]
 
 
 def train_structure(
-    specs: list[RunSpec], data: Dataset, out_dirs: list, state_dirs: list, pack: int = 1, device=None, log=print
-) -> list[dict]:
+    specs: list[RunSpec], data: Dataset, out_dirs: list, state_dirs: list | None = None, pack: int = 1,
+    device=None, log=print,
+) -> list[dict]:  # fmt: skip
     """Train the runs of one structure, at most ``pack`` at once on stacked parameters (1: one at a time);
-    each resumes from its state dir.  A pack that runs out of GPU memory is split in two and its halves
-    trained in turn, from the checkpoints its members had written."""
+    each resumes from its state dir (default: its out dir), or continues the checkpoint of the same run
+    with a smaller epoch budget beside it (:func:`csrae.store.continue_from`).  A run whose out dir holds
+    its finished summary is not trained again.  Each run is trained under its lock
+    (:class:`csrae.lock.RunLock`): a second process waits for it, then reads its result.  A pack that runs
+    out of GPU memory is split in two and its halves trained in turn, from their checkpoints."""
     if pack < 1:
         raise ValueError(f"pack must be >= 1 (runs trained at once), got {pack}")
-    summaries = []
-    for start in range(0, len(specs), pack):
-        chunk = slice(start, start + pack)
-        summaries += _train_pack(specs[chunk], data, out_dirs[chunk], state_dirs[chunk], device, log)
+    device = torch.device(device) if device else default_device()
+    out_dirs = [Path(d) for d in out_dirs]
+    state_dirs = [Path(d) for d in state_dirs] if state_dirs else out_dirs
+    keys = [content_key(spec.definition(data, device)) for spec in specs]
+    summaries = [finished_summary(out_dir, key) for out_dir, key in zip(out_dirs, keys)]
+    todo, trained_here = [i for i, summary in enumerate(summaries) if summary is None], set()
+    for start in range(0, len(todo), pack):
+        chunk = todo[start : start + pack]
+        with ExitStack() as locks:
+            for i in chunk:
+                locks.enter_context(RunLock(state_dirs[i], log=log))
+            chunk = [i for i in chunk if finished_summary(out_dirs[i], keys[i]) is None]  # done meanwhile?
+            for i in chunk:
+                continue_from(state_dirs[i], specs[i].definition(data, device), CHECKPOINT, log)
+            trained = _train_pack(*([x[i] for i in chunk] for x in (specs, out_dirs, state_dirs)), data, device, log)
+            summaries = [trained.pop(0) if i in chunk else summary for i, summary in enumerate(summaries)]
+            trained_here.update(chunk)
+    for i, spec in enumerate(specs):
+        summaries[i] = summaries[i] or finished_summary(out_dirs[i], keys[i])  # finished by another process
+        what = "trained" if i in trained_here else "cached"
+        log(f"{what} {keys[i]}: {spec.dataset} {spec.model} {spec.hparams} seed {spec.train.seed} ({out_dirs[i]})")
     return summaries
 
 
-def _train_pack(specs, data, out_dirs, state_dirs, device, log) -> list[dict]:
+def _train_pack(specs, out_dirs, state_dirs, data, device, log) -> list[dict]:
+    if not specs:
+        return []
     if len(specs) == 1:
-        return [train_run(specs[0], data, out_dirs[0], state_dirs[0], device, log)]
+        return [_train_alone(specs[0], data, out_dirs[0], state_dirs[0], device, log)]
     try:
         return train_pack(specs, data, out_dirs, state_dirs, device, log)
     except torch.cuda.OutOfMemoryError:
         torch.cuda.empty_cache()
         half = len(specs) // 2
         log(f"a pack of {len(specs)} runs does not fit in GPU memory: training packs of {half} and {len(specs) - half}")
-        return _train_pack(specs[:half], data, out_dirs[:half], state_dirs[:half], device, log) + _train_pack(
-            specs[half:], data, out_dirs[half:], state_dirs[half:], device, log
+        return _train_pack(specs[:half], out_dirs[:half], state_dirs[:half], data, device, log) + _train_pack(
+            specs[half:], out_dirs[half:], state_dirs[half:], data, device, log
         )
+
+
+def _train_alone(spec: RunSpec, data: Dataset, out_dir: Path, state_dir: Path, device, log) -> dict:
+    check_dataset(spec, data)
+    model = spec.build(data)
+    log(
+        f"training {spec.model} {spec.hparams} on {spec.dataset} "
+        f"(latent {spec.latent_dim}, seed {spec.train.seed}) on device {device}"
+    )
+    trainer = Trainer(model, data, spec.train, state_dir, device=device, log=log)
+    best = trainer.fit()
+    return write_run(spec, spec.definition(data, device), model, trainer.run, best, out_dir, log)
 
 
 def train_pack(
@@ -118,7 +190,7 @@ def train_pack(
     trainer = PackedTrainer(models, data, [s.train for s in specs], state_dirs, device=device, log=log)
     bests = trainer.fit()
     return [
-        write_run(spec, model, run, best, Path(out_dir), log)
+        write_run(spec, spec.definition(data, device), model, run, best, Path(out_dir), log)
         for spec, model, run, best, out_dir in zip(specs, models, trainer.runs, bests, out_dirs)
     ]
 
@@ -128,10 +200,16 @@ def check_dataset(spec: RunSpec, data: Dataset) -> None:
         raise ValueError(f"the run is for dataset {spec.dataset!r} but {data.name!r} was given")
 
 
-def write_run(spec: RunSpec, model: torch.nn.Module, run: RunState, best: dict | None, out_dir: Path, log) -> dict:
-    """The run directory's ``history.csv``, ``model.pt`` (best weights) and ``summary.json``."""
+def write_run(
+    spec: RunSpec, definition: dict, model: torch.nn.Module, run: RunState, best: dict | None, out_dir: Path, log
+) -> dict:
+    """The run directory's ``history.csv``, ``model.pt`` (best weights) and, last, ``summary.json``, which
+    names the run's definition, its key and its provenance (:func:`csrae.provenance.provenance`)."""
     summary = {
         "spec": spec.to_dict(),
+        "key": content_key(definition),
+        "definition": definition,
+        "provenance": provenance(definition["device"]),
         "best_epoch": best["epoch"] if best else None,
         "epochs_run": run.epoch,
         "best": best,

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from csrae.naming import describe_divergence, structure_id
+from csrae.provenance import code_version
 
 CRITERION = "val_criterion"
 CRITERIA = {"generative": CRITERION, "knn": "val_knn_error"}
@@ -110,8 +111,15 @@ def results_table(selections: list[dict], metrics: list[str], labels: list[str])
                 if metric in runs:
                     row[f"{metric}_mean"], row[f"{metric}_se"] = mean_and_standard_error(runs[metric])
             row |= {label: runs[label].iloc[0] for label in labels if label in runs}
+            row["code"] = code_versions(choice["runs"])
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def code_versions(runs: list[dict]) -> str:
+    """The code that trained and evaluated ``runs`` (records with provenance), each version once."""
+    versions = [code_version(r[k]) for r in runs for k in ("trained_with", "provenance") if k in r]
+    return "; ".join(dict.fromkeys(versions))
 
 
 def mean_se_cell(mean: float, se: float, digits: int = 2) -> str:

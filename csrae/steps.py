@@ -4,6 +4,8 @@ Each step reads its inputs from disk, calls the library and writes its
 outputs atomically, so either front end is a thin adapter over it.
 """
 
+import json
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -13,10 +15,20 @@ from csrae.data import Dataset, prepare_dataset
 from csrae.data.faces import columns, read_index, subject_folds
 from csrae.evaluation import EvalConfig, evaluate
 from csrae.io import atomic_write, write_json
-from csrae.metrics.features import FeatureNet, InceptionWeightsMissing, accuracy, load_inception, train_feature_net
+from csrae.metrics.features import (
+    FeatureNet,
+    InceptionWeightsMissing,
+    accuracy,
+    inception_weights_source,
+    load_inception,
+    train_feature_net,
+)
 from csrae.metrics.frechet import ReferenceStatistics
 from csrae.naming import describe_divergence, setting_id, structure_id
+from csrae.provenance import provenance
 from csrae.run import default_device, load_model, read_saved, spec_from_dict
+from csrae.store import content_key, file_digest, read_record, result_folder
+from csrae.versions import versions
 
 
 def prepare(name: str, out_dir: str | Path, **options) -> Dataset:
@@ -47,6 +59,8 @@ def fit_feature_net(data_dir: str | Path, out_path: str | Path, epochs: int = 10
     net = train_feature_net(data.x["train"], data.y["train"], epochs=epochs, seed=seed)
     test_accuracy = accuracy(net, data.x["test"], data.y["test"])
     payload = {"state_dict": net.state_dict(), "data_dim": data.data_dim, "n_classes": net.head.out_features}
+    definition = {"data": data.fingerprint, "epochs": epochs, "seed": seed, "versions": versions("feature_net")}
+    payload |= {"definition": definition, "provenance": provenance("cpu")}
     atomic_write(Path(out_path), lambda f: torch.save(payload | {"test_accuracy": test_accuracy}, f))
     return test_accuracy
 
@@ -58,16 +72,37 @@ def load_feature_net(path: str | Path) -> FeatureNet:
     return net.eval()
 
 
+def evaluation_definition(
+    summary: dict, config: EvalConfig, feature_net_path, inception: str, feature_net_label: str | None
+) -> dict:
+    """What defines an evaluation: the run's key, the evaluation's settings, its FID extractors (the
+    domain classifier's file content, the Inception weights' source) and the evaluation code's version."""
+    source = inception_weights_source() if inception != "no" else None
+    return {
+        "run": summary["key"],
+        "config": asdict(config) | {"knn_k": list(config.knn_k)},
+        "feature_net": file_digest(feature_net_path) if feature_net_path else None,
+        "feature_net_label": feature_net_label,
+        "inception": source,
+        "versions": versions("evaluation"),
+    }
+
+
 def evaluate_runs(
     data_dir: str | Path,
-    runs: list[tuple[Path, EvalConfig, Path, Path]],
+    runs: list[tuple[Path, EvalConfig]],
+    store: str | Path | None = None,
     feature_net_path: str | Path | None = None,
     inception: str = "auto",
     feature_net_label: str | None = None,
     log=print,
 ) -> list[dict]:
-    """Evaluate saved models of one dataset; ``runs`` holds (model.pt, config, metrics path, artefacts path).
+    """Evaluate saved runs of one dataset; ``runs`` holds (run folder, config).
 
+    Each evaluation (``artefacts.npz``, then ``metrics.json``) goes to its
+    folder in ``store`` — ``<store>/<dataset>/<model>/<setting>/seed<k>/<key>``,
+    keyed by :func:`evaluation_definition` — or, without a store, into the
+    run folder; one already there with its key is read back ("cached <key>").
     The data, the FID extractors and the reference statistics are loaded once
     for all of them.  ``inception`` is "auto" (when weights are cached), "yes"
     or "no".  A diverged run is evaluated on its best finite weights and its
@@ -77,29 +112,46 @@ def evaluate_runs(
     """
     data, device, extractors = Dataset.load(data_dir), default_device(), None
     records = []
-    for model_path, config, metrics_path, artefacts_path in runs:
-        saved = read_saved(model_path)
-        spec = spec_from_dict(saved["spec"])
+    for run, config in runs:
+        summary = json.loads((Path(run) / "summary.json").read_text())
+        spec = spec_from_dict(summary["spec"])
         hp = setting_id(spec.model, spec.latent_dim, spec.hparams)
+        definition = evaluation_definition(summary, config, feature_net_path, inception, feature_net_label)
+        key = content_key(definition)
+        parts = (spec.dataset, spec.model, hp, f"seed{spec.train.seed}")
+        folder = result_folder(store, parts, definition) if store else Path(run)
+        cached = read_record(folder / "metrics.json", key)
+        if cached is not None:
+            log(f"cached {key}: evaluation of {run}")
+            records.append(cached)
+            continue
         record = {
             "dataset": spec.dataset,
             "model": spec.model,
             "structure": structure_id(spec.model, hp),
             "hp": hp,
             "seed": spec.train.seed,
+            "key": key,
+            "run_key": summary["key"],
+            "run": str(run),
+            "evaluation": str(folder),
+            "provenance": provenance(device),
+            "trained_with": summary["provenance"],
         } | spec.hparams
+        saved = read_saved(Path(run) / "model.pt")
         if saved["diverged"]:
             record["diverged"] = saved["diverged"]
-            log(f"{model_path}: the run {describe_divergence(saved['diverged'])}")
+            log(f"{run}: the run {describe_divergence(saved['diverged'])}")
         artefacts = {}
         if saved["state_dict"] is not None:
             extractors = extractors or fid_extractors(data, data_dir, feature_net_path, inception, log)
-            log(f"evaluating {model_path} on device {device}")
-            model, _ = load_model(model_path, data, device)
+            log(f"evaluating {run} on device {device}")
+            model, _ = load_model(Path(run) / "model.pt", data, device)
             metrics, artefacts = evaluate(model, data, config, *extractors, feature_net_label)
             record |= metrics
-        write_json(metrics_path, record)
-        atomic_write(Path(artefacts_path), lambda f, artefacts=artefacts: np.savez_compressed(f, **artefacts))
+        atomic_write(folder / "artefacts.npz", lambda f, artefacts=artefacts: np.savez_compressed(f, **artefacts))
+        write_json(folder / "metrics.json", record)
+        log(f"evaluated {key}: {run} into {folder}")
         records.append(record)
     return records
 

@@ -24,6 +24,7 @@ resumes on the kind of device it started on.
 import csv
 import io
 import math
+import pickle
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -37,6 +38,7 @@ from csrae.gaussian import Noise
 from csrae.io import atomic_write, atomic_write_text
 from csrae.models import Autoencoder, LossTerms
 from csrae.naming import describe_divergence
+from csrae.store import set_aside
 
 CHECKPOINT = "checkpoint.pt"
 NOISE_SEED_OFFSET = 1 << 32  # the noise generator's seed is the run's seed plus this
@@ -181,15 +183,25 @@ class RunState:
         atomic_write(self.state_dir / CHECKPOINT, lambda f: f.write(buffer.getvalue()))
 
     def load(self) -> tuple[dict, dict] | None:
-        """Restore from ``state_dir/checkpoint.pt`` if present; return its model and optimiser states."""
+        """Restore from ``state_dir/checkpoint.pt`` if present; return its model and optimiser states.
+
+        A checkpoint written with a smaller epoch budget is continued (nothing but the stopping point
+        depends on the budget); an unreadable one (truncated, say) is set aside with a warning and the
+        run starts anew."""
         path = self.state_dir / CHECKPOINT
         if not path.is_file():
             return None
-        state = torch.load(path, map_location="cpu", weights_only=True)
-        if state["config"] != asdict(self.config):
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+        except (RuntimeError, EOFError, pickle.UnpicklingError, KeyError) as error:
+            set_aside(path, str(error).splitlines()[0], self.log)
+            return None
+        ours = asdict(self.config)
+        if state["config"] | {"epochs": ours["epochs"]} != ours or state["config"]["epochs"] > ours["epochs"]:
             raise ValueError(
-                f"checkpoint {path} was written with settings {state['config']}, not {asdict(self.config)}; "
-                "delete it to start afresh or restore the original settings"
+                f"checkpoint {path} was written with settings {state['config']}, not {ours} (a checkpoint "
+                "may only be continued with a larger epoch budget); delete it to start afresh or restore "
+                "the original settings"
             )
         written_on = state.get("generator_device", "cpu")
         if written_on != self.device.type:

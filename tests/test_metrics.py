@@ -1,5 +1,7 @@
 """FID, kNN error, feature extractors and the mixture prior's fit to the codes."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -129,13 +131,14 @@ class StandInInception(torch.nn.Module):
 
 @pytest.fixture(scope="module")
 def mnist5k_run(tmp_path_factory):
-    from csrae.run import RunSpec, save_model
+    from csrae.run import RunSpec, train_run
     from csrae.steps import prepare
+    from csrae.trainer import TrainConfig
 
     root = tmp_path_factory.mktemp("mnist5k")
     data = prepare("mnist5k", root / "data")
-    spec = RunSpec("mnist5k", "CSRAE", {"lambda": 1.0}, 4)
-    save_model(spec.build(data), spec, root / "model.pt")
+    spec = RunSpec("mnist5k", "CSRAE", {"lambda": 1.0}, 4, TrainConfig(epochs=1, warmup=0))
+    train_run(spec, data, root / "run", log=lambda *_: None)
     return root, data
 
 
@@ -144,7 +147,7 @@ def test_evaluate_reports_every_metric_with_its_labels(mnist5k_run):
     from csrae.run import load_model
 
     root, data = mnist5k_run
-    model, _ = load_model(root / "model.pt", data)
+    model, _ = load_model(root / "run" / "model.pt", data)
     config = EvalConfig(ll_samples=3, fid_samples=60, loss_repeats=2)
     metrics, artefacts = evaluate(model, data, config, inception=StandInInception())
     assert metrics["fid_features"] == "raw data" and metrics["fid_samples"] == 60
@@ -159,11 +162,11 @@ def test_required_inception_fid_fails_clearly_without_weights(mnist5k_run, tmp_p
     from csrae.steps import evaluate_runs
 
     root, _ = mnist5k_run
-    runs = [(root / "model.pt", EvalConfig(ll_samples=2, fid_samples=20), tmp_path / "m.json", tmp_path / "a.npz")]
+    runs = [(root / "run", EvalConfig(ll_samples=2, fid_samples=20))]
     with pytest.raises(InceptionWeightsMissing, match="Download"):
-        evaluate_runs(root / "data", runs, inception="yes")
-    (record,) = evaluate_runs(root / "data", runs, log=lambda *_: None)
-    assert "fid_inception" not in record and (tmp_path / "m.json").exists()
+        evaluate_runs(root / "data", runs, tmp_path, inception="yes")
+    (record,) = evaluate_runs(root / "data", runs, tmp_path, log=lambda *_: None)
+    assert "fid_inception" not in record and (Path(record["evaluation"]) / "metrics.json").exists()
 
 
 def test_reference_statistics_are_computed_once_per_extractor_and_cached(tmp_path):

@@ -20,8 +20,7 @@ from slurm_cluster import LocalSlurm, available
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / ".test" / "config" / "slurm.yaml"
-CANCELLED_RUN = "pinwheel/CSRAE/z=2/z=2_lambda=1/seed0"
-CHECKPOINT = "results/state/pinwheel/CSRAE/z=2_lambda=1/seed0/checkpoint.pt"
+CANCELLED_RUN = "pinwheel/CSRAE/z=2_lambda=1/seed0"  # under results/runs/ and results/evaluation/, by key
 
 reason = available()
 if reason and os.environ.get("CSRAE_REQUIRE_SLURM"):
@@ -51,11 +50,11 @@ def sacct() -> list[dict]:
 
 def cancel_when_training(process: subprocess.Popen, cwd: Path, min_epoch: int = 3) -> tuple[str, int]:
     """scancel the CSRAE training job once its checkpoint has passed ``min_epoch``."""
-    checkpoint = cwd / CHECKPOINT
     deadline = time.time() + 300
     while time.time() < deadline and process.poll() is None:
-        if checkpoint.exists():
-            epoch = torch.load(checkpoint, weights_only=True)["epoch"]
+        checkpoints = list(cwd.glob(f"results/runs/{CANCELLED_RUN}/*/checkpoint.pt"))
+        if checkpoints:
+            epoch = torch.load(checkpoints[0], weights_only=True)["epoch"]
             if epoch >= min_epoch:
                 jobs = subprocess.run(
                     ["squeue", "-h", "-o", "%i|%k"], capture_output=True, text=True, timeout=10
@@ -121,7 +120,7 @@ def test_profile_runs_gpu_jobs_and_resumes_a_cancelled_job(cluster, tmp_path):
     retries = [r for r in train if r["Comment"] == cancelled["Comment"] and r["JobID"] != cancelled_id]
     assert [r["State"] for r in retries] == ["COMPLETED"]
 
-    train_log = (cluster_dir / "results/logs/train/pinwheel/CSRAE/z=2.log").read_text()
+    (train_log,) = [p.read_text() for p in cluster_dir.glob("results/logs/train/pinwheel/CSRAE/z=2/*.log")]
     assert "on device cpu" in train_log
     resumed_at = int(train_log.split("at epoch ")[1].split()[0])
     assert resumed_at >= cancelled_at
@@ -132,11 +131,8 @@ def test_profile_runs_gpu_jobs_and_resumes_a_cancelled_job(cluster, tmp_path):
         [sys.executable, "-m", "snakemake", "-s", str(ROOT / "workflow" / "Snakefile"), "--cores", "2"],
         cwd=local_dir, check=True, capture_output=True,
     )  # fmt: skip
-    for name in (
-        "results/table1.csv",
-        "results/table2.csv",
-        "results/table3.csv",
-        f"results/runs/{CANCELLED_RUN}/history.csv",
-        f"results/evaluation/{CANCELLED_RUN}/metrics.json",
-    ):
+    (run,) = local_dir.glob(f"results/runs/{CANCELLED_RUN}/*/history.csv")
+    (evaluation,) = local_dir.glob(f"results/evaluation/{CANCELLED_RUN}/*/metrics.json")
+    run, evaluation = run.relative_to(local_dir), evaluation.relative_to(local_dir)
+    for name in ("results/table1.csv", "results/table2.csv", "results/table3.csv", run, evaluation):
         assert (cluster_dir / name).read_text() == (local_dir / name).read_text(), name

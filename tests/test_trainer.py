@@ -72,11 +72,13 @@ def test_a_run_diverging_in_its_first_step_is_recorded_and_not_retrained(pinwhee
     saved = read_saved(tmp_path / "out" / "model.pt")
     assert saved["state_dict"] is None and repr(saved["diverged"]) == repr(diverged)
     assert (tmp_path / "out" / "history.csv").read_text().strip() == "epoch"
-    lines = []  # a rerun (a retried job) trains nothing: the checkpoint says the run is over
+    lines = []  # a rerun (a retried job) trains nothing: the run is finished
     again = train_run(spec, data, tmp_path / "out", tmp_path / "state", log=lines.append)
-    assert repr(again["diverged"]) == repr(diverged) and any(
-        "resumed from" in line and "epoch 0" in line for line in lines
-    )
+    assert repr(again["diverged"]) == repr(diverged) and any(line.startswith("cached ") for line in lines)
+    (tmp_path / "out" / "summary.json").unlink()  # killed before its summary: the checkpoint says it is over
+    again = train_run(spec, data, tmp_path / "out", tmp_path / "state", log=lines.append)
+    assert repr(again["diverged"]) == repr(diverged)
+    assert any("resumed from" in line and "epoch 0" in line for line in lines)
 
 
 def test_a_run_diverging_later_keeps_its_best_finite_weights(pinwheel_dir, tmp_path, monkeypatch):
@@ -125,6 +127,7 @@ def test_checkpoint_from_another_kind_of_device_is_refused(pinwheel_dir, tmp_pat
     checkpoint = torch.load(tmp_path / "state" / CHECKPOINT, weights_only=True)
     assert checkpoint["generator_device"] == "cpu"
     torch.save(checkpoint | {"generator_device": "cuda"}, tmp_path / "state" / CHECKPOINT)
+    (tmp_path / "out" / "summary.json").unlink()  # as if killed before its end
     with pytest.raises(ValueError, match="written on a cuda device.*resume it on cuda or delete it"):
         train_run(spec, data, tmp_path / "out", tmp_path / "state", device="cpu", log=lambda *_: None)
 

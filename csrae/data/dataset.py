@@ -4,6 +4,8 @@ Stored as ``data.npz`` (arrays, read with ``allow_pickle=False``) beside
 ``meta.json`` (likelihood, architecture, image shape, provenance).
 """
 
+import functools
+import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -56,6 +58,16 @@ class Dataset:
         if device not in copies:
             copies[device] = torch.from_numpy(self.x["train"]).to(device)
         return copies[device]
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """A hash of the prepared arrays and how they are modelled: part of every run's identity."""
+        digest = hashlib.sha256(json.dumps(self.meta() | {"provenance": None}, sort_keys=True).encode())
+        for name in SPLITS:
+            for array in (self.x[name], self.y[name]):
+                digest.update(f"{array.dtype}{array.shape}".encode())
+                digest.update(np.ascontiguousarray(array).tobytes())
+        return digest.hexdigest()[:16]
 
     def labels(self, split: str) -> np.ndarray:
         return self.y[split]

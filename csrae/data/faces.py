@@ -21,6 +21,9 @@ cropped.  Pixels stay on the k/255 grid for the discretised logistic.
 """
 
 import csv
+import functools
+import hashlib
+import json
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -143,6 +146,15 @@ class FaceFrames:
         self.index, self.crop, self.name = index, crop, index.dataset
         self.image_shape = (3, crop, crop)
         self.threads = threads or min(8, os.cpu_count() or 1)
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """A hash of the index (frame names, subjects, intensities) and the crop: part of a run's identity.
+        The frames' pixels are not read: a changed frame under an unchanged name is not noticed."""
+        digest = hashlib.sha256(json.dumps([self.name, self.crop, self.index.frames]).encode())
+        for array in (self.index.subjects, self.index.intensities):
+            digest.update(np.ascontiguousarray(array).tobytes())
+        return digest.hexdigest()[:16]
 
     @property
     def data_dim(self) -> int:

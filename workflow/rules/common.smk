@@ -19,15 +19,19 @@ from csrae.naming import (
 )
 from csrae.selection import CRITERIA
 from csrae.semisupervised.selection import AU_TABLE
+from csrae.store import content_key
+from csrae.versions import COMPONENTS, versions
 
 validate(config, schema="../schemas/config.schema.yaml")
 
 # A training job trains every setting × seed of one structure (the settings
 # that differ only in the regulariser weight), an evaluation job evaluates
-# them; each writes one folder per structure, with a folder per run inside.
+# them.  Runs and evaluations live in stores, a folder per definition
+# (csrae.store); each job's output is a manifest named by the hash of what
+# defines the job (train_manifest, evaluation_manifest).
 STRUCTURE = "{dataset}/{model}/{structure}"
-RUN = "results/runs/{dataset}/{model}/{structure}/{hp}/seed{seed}"
-EVALUATION = "results/evaluation/{dataset}/{model}/{structure}/{hp}/seed{seed}"
+RUN_STORE = "results/runs"
+EVALUATION_STORE = "results/evaluation"
 DATASETS = list(config["datasets"])
 IMAGE_DATASETS = [d for d in DATASETS if d in csrae.data.IMAGE_DATASETS]
 SSL = config.get("semisupervised", {"datasets": {}})
@@ -120,6 +124,7 @@ wildcard_constraints:
     study="|".join(CRITERIA),
     hp="[^/]+",
     structure="z=[^/]+",
+    job="[0-9a-f]{12}",
 
 
 def model_grids(dataset):
@@ -172,26 +177,54 @@ def structure_runs(wildcards):
     return len(structure_settings(wildcards)) * len(config["seeds"])
 
 
-def structure_folders(root, dataset, model, study=None, only=None):
-    """``results/<root>/<dataset>/<model>/<structure>`` for the structures of a study (or ``only``)."""
-    return [
-        f"results/{root}/{dataset}/{model}/{structure}"
-        for structure in (only or structures(dataset, model, study))
+def preparation(dataset):
+    """What the config says of a prepared dataset; its arrays' fingerprint enters each run's own key."""
+    settings = dataset_settings(dataset)
+    return {
+        "dataset": dataset,
+        "source": settings.get("source"),
+        "verify": settings.get("verify", "checksum"),
+        "version": COMPONENTS["data"],
+    }
+
+
+def manifest(kind, parts, definition):
+    """``results/manifests/<kind>/<parts>/<key>.json``: a job's output, named by what defines the job."""
+    return f"results/manifests/{kind}/{'/'.join(parts)}/{content_key(definition)}.json"
+
+
+def train_manifest(dataset, model, structure):
+    """The training job of one structure: its settings × seeds, training settings and code versions."""
+    settings = [
+        h for h in hp_ids(dataset, model) if structure_id(model, h) == structure
     ]
+    definition = {
+        "data": preparation(dataset),
+        "model": model,
+        "settings": settings,
+        "seeds": config["seeds"],
+        "training": training_settings(dataset),
+        "versions": versions("run"),
+    }
+    return manifest("train", (dataset, model, structure), definition)
 
 
-def run_files(template, name, dataset, model, study=None, hps=None, seeds=None):
-    """``name`` in every run folder (``template``: RUN or EVALUATION) of a study's settings (or ``hps``)."""
+def evaluation_manifest(dataset, model, structure):
+    """The evaluation job of one structure: its runs, the evaluation settings and FID extractor."""
+    definition = {
+        "runs": train_manifest(dataset, model, structure),
+        "evaluation": config["evaluation"],
+        "feature_net": feature_net_path(dataset),
+        "versions": versions("evaluation"),
+    }
+    return manifest("evaluate", (dataset, model, structure), definition)
+
+
+def evaluation_manifests(dataset, model, study=None, only=None):
+    """The evaluation manifests of a study's structures (or ``only`` these)."""
     return [
-        f"{template}/{name}".format(
-            dataset=dataset,
-            model=model,
-            structure=structure_id(model, hp),
-            hp=hp,
-            seed=seed,
-        )
-        for hp in (hps if hps is not None else hp_ids(dataset, model, study))
-        for seed in (seeds if seeds is not None else config["seeds"])
+        evaluation_manifest(dataset, model, structure)
+        for structure in (only or structures(dataset, model, study))
     ]
 
 
@@ -201,12 +234,22 @@ def first_structure(dataset, model):
     return [h for h in ids if structure_id(model, h) == structure_id(model, ids[0])]
 
 
+def feature_net_path(dataset):
+    """The domain classifier of an image dataset's FID (:func:`csrae.data.fid_classifier_dataset`),
+    named by what defines it; None for other datasets."""
+    if dataset not in IMAGE_DATASETS:
+        return None
+    donor = csrae.data.fid_classifier_dataset(dataset)
+    definition = {
+        "data": preparation(donor),
+        "epochs": config["feature_net"]["epochs"],
+        "versions": versions("feature_net"),
+    }
+    return f"results/feature_net/{donor}/{content_key(definition)}.pt"
+
+
 def feature_net_input(wildcards):
-    """The domain classifier of an image dataset's FID (:func:`csrae.data.fid_classifier_dataset`)."""
-    if wildcards.dataset in IMAGE_DATASETS:
-        donor = csrae.data.fid_classifier_dataset(wildcards.dataset)
-        return rules.feature_net.output[0].format(dataset=donor)
-    return []
+    return feature_net_path(wildcards.dataset) or []
 
 
 def feature_net_label(wildcards):
@@ -260,8 +303,28 @@ def all_sweeps():
     ] + [f"results/semisupervised/selection/{d}_sweep.csv" for d in SSL_DATASETS]
 
 
+def all_manifests():
+    """Every job manifest of the config: training and evaluation of each structure, semi-supervised runs."""
+    structures_ = [
+        (dataset, model, structure)
+        for dataset in DATASETS
+        for model in model_grids(dataset)
+        for structure in structures(dataset, model)
+    ]
+    return (
+        [train_manifest(*s) for s in structures_]
+        + [evaluation_manifest(*s) for s in structures_]
+        + [m for dataset in SSL_DATASETS for m in ssl_manifests(dataset)]
+    )
+
+
+def all_feature_nets():
+    return sorted({feature_net_path(dataset) for dataset in IMAGE_DATASETS})
+
+
 def all_outputs():
-    outputs = [
+    outputs = ["results/in_use.json"]
+    outputs += [
         f"results/{name}"
         for name in ("table1.csv", "table1.md", "table2.csv", "table2.md")
     ]

@@ -4,9 +4,10 @@
 DIGIT_CLASSES = 10
 
 
-SSL_RUN = (
-    "results/semisupervised/runs/{dataset}/{model}/{labels}/{hp}/fold{fold}/seed{seed}"
-)
+# Semi-supervised runs live in a store, a folder per definition (csrae.store);
+# each training job's output is a manifest named by what defines the job.
+SSL_STORE = "results/semisupervised/runs"
+SSL_JOB = "{dataset}/{model}/{labels}/{hp}/fold{fold}"
 
 
 def ssl_training(dataset):
@@ -52,18 +53,39 @@ def ssl_budgets(dataset, model):
     return [labels_id(v, faces) for v in SSL["datasets"][dataset]["labels"]]
 
 
-def ssl_run_paths(name, dataset):
-    """``name`` in every run directory of ``dataset``'s semi-supervised sweep."""
+def ssl_manifest(dataset, model, labels, hp, fold):
+    """The training job of one setting, label budget and fold: every seed of it."""
+    definition = {
+        "data": (
+            preparation(dataset)
+            if dataset not in FACE_DATASETS
+            else face_source(dataset)
+        ),
+        "model": model,
+        "labels": labels,
+        "hp": hp,
+        "fold": fold,
+        "seeds": config["seeds"],
+        "training": ssl_training(dataset),
+        "resnet18_weights": (
+            SSL.get("resnet18_weights") if model == "ResNet18" else None
+        ),
+        "versions": versions("semisupervised"),
+    }
+    return manifest(
+        "semisupervised", (dataset, model, labels, hp, f"fold{fold}"), definition
+    )
+
+
+def ssl_manifests(dataset):
+    """The training manifests of ``dataset``'s semi-supervised sweep."""
     folds = range(N_FOLDS) if dataset in FACE_DATASETS else [0]
     return [
-        f"{SSL_RUN}/{name}".format(
-            dataset=dataset, model=m, labels=b, hp=h, fold=f, seed=s
-        )
+        ssl_manifest(dataset, m, b, h, f)
         for m in ssl_models(dataset)
         for b in ssl_budgets(dataset, m)
         for h in ssl_settings(dataset, m, b)
         for f in folds
-        for s in config["seeds"]
     ]
 
 

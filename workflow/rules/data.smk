@@ -11,6 +11,7 @@ rule prepare_dataset:
         verify=lambda wildcards: dataset_settings(wildcards.dataset).get(
             "verify", "checksum"
         ),
+        version=COMPONENTS["data"],
     script:
         "../scripts/prepare.py"
 
@@ -19,9 +20,9 @@ rule feature_net:
     input:
         data=rules.prepare_dataset.output.data,
     output:
-        "results/data/{dataset}/feature_net.pt",
+        "results/feature_net/{dataset}/{job}.pt",
     log:
-        "results/logs/feature_net/{dataset}.log",
+        "results/logs/feature_net/{dataset}/{job}.log",
     conda:
         "../../envs/csrae.yaml"
     threads: 1

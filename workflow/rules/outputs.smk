@@ -69,8 +69,7 @@ if "figure2" in config:  # Figure 2 is optional (a 2-D dataset)
 
     rule figure2:
         input:
-            structure_folders(
-                "evaluation",
+            evaluation_manifests(
                 config["figure2"]["dataset"],
                 config["figure2"]["model"],
                 only=[
@@ -94,16 +93,7 @@ if "figure2" in config:  # Figure 2 is optional (a 2-D dataset)
         conda:
             "../../envs/csrae.yaml"
         params:
-            artefacts=run_files(
-                EVALUATION,
-                "artefacts.npz",
-                config["figure2"]["dataset"],
-                config["figure2"]["model"],
-                hps=first_structure(
-                    config["figure2"]["dataset"], config["figure2"]["model"]
-                ),
-                seeds=config["seeds"][:1],
-            ),
+            seed=config["seeds"][0],
             model=config["figure2"]["model"],
             weight=WEIGHT_NAME[config["figure2"]["model"]],
         script:
@@ -151,9 +141,6 @@ rule figure4:
 rule figure7:
     input:
         selected="results/selection/generative/{dataset}/MixtureCSRAE.json",
-        runs=lambda wildcards: structure_folders(
-            "runs", wildcards.dataset, "MixtureCSRAE", "generative"
-        ),
         data=rules.prepare_dataset.output.data,
     output:
         report(
@@ -166,8 +153,6 @@ rule figure7:
         "results/logs/figure7/{dataset}.log",
     conda:
         "../../envs/csrae.yaml"
-    params:
-        run=lambda wildcards: RUN,
     script:
         "../scripts/figure7.py"
 
@@ -177,13 +162,6 @@ rule image_grids:
         selections=lambda wildcards: [
             f"results/selection/generative/{wildcards.dataset}/{model}.json"
             for model in model_grids(wildcards.dataset)
-        ],
-        evaluations=lambda wildcards: [
-            folder
-            for model in model_grids(wildcards.dataset)
-            for folder in structure_folders(
-                "evaluation", wildcards.dataset, model, "generative"
-            )
         ],
         meta=rules.prepare_dataset.output.meta,
     output:
@@ -203,8 +181,6 @@ rule image_grids:
         "results/logs/image_grids/{dataset}.log",
     conda:
         "../../envs/csrae.yaml"
-    params:
-        evaluation=lambda wildcards: EVALUATION,
     script:
         "../scripts/image_grids.py"
 
@@ -250,3 +226,17 @@ rule paper_comparison:
         },
     script:
         "../scripts/paper_comparison.py"
+
+
+rule in_use:
+    input:
+        manifests=all_manifests(),
+        feature_nets=all_feature_nets(),
+    output:
+        "results/in_use.json",
+    log:
+        "results/logs/in_use.log",
+    conda:
+        "../../envs/csrae.yaml"
+    script:
+        "../scripts/in_use.py"

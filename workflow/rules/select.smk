@@ -1,7 +1,7 @@
 rule select_model:
     input:
-        evaluations=lambda wildcards: structure_folders(
-            "evaluation", wildcards.dataset, wildcards.model, wildcards.study
+        evaluations=lambda wildcards: evaluation_manifests(
+            wildcards.dataset, wildcards.model, wildcards.study
         ),
     output:
         sweep="results/selection/{study}/{dataset}/{model}_sweep.csv",
@@ -19,12 +19,5 @@ rule select_model:
         "../../envs/csrae.yaml"
     params:
         criterion=lambda wildcards: CRITERIA[wildcards.study],
-        metrics=lambda wildcards: run_files(
-            EVALUATION,
-            "metrics.json",
-            wildcards.dataset,
-            wildcards.model,
-            wildcards.study,
-        ),
     script:
         "../scripts/select_model.py"

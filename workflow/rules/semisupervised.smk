@@ -7,20 +7,11 @@ rule train_semisupervised:
     input:
         data=ssl_prepared,
     output:
-        model=expand(f"{SSL_RUN}/model.pt", seed=config["seeds"], allow_missing=True),
-        history=expand(
-            f"{SSL_RUN}/history.csv", seed=config["seeds"], allow_missing=True
-        ),
-        summary=expand(
-            f"{SSL_RUN}/summary.json", seed=config["seeds"], allow_missing=True
-        ),
-        metrics=expand(
-            f"{SSL_RUN}/metrics.json", seed=config["seeds"], allow_missing=True
-        ),
+        manifest=f"results/manifests/semisupervised/{SSL_JOB}/{{job}}.json",
     log:
-        "results/logs/semisupervised/{dataset}/{model}/{labels}/{hp}/fold{fold}.log",
+        f"results/logs/semisupervised/{SSL_JOB}/{{job}}.log",
     benchmark:
-        "results/benchmarks/semisupervised/{dataset}/{model}/{labels}/{hp}/fold{fold}.tsv"
+        f"results/benchmarks/semisupervised/{SSL_JOB}/{{job}}.tsv"
     wildcard_constraints:
         model="|".join(SSL_HYPERPARAMETERS),
         labels=r"all|n=\d+|p=[0-9.]+",
@@ -32,11 +23,7 @@ rule train_semisupervised:
         **gpu_job("train_semisupervised", lambda wildcards: len(config["seeds"])),
     params:
         seeds=config["seeds"],
-        state_dirs=lambda wildcards: expand(
-            "results/state/semisupervised/{dataset}/{model}/{labels}/{hp}/fold{fold}/seed{seed}",
-            seed=config["seeds"],
-            **wildcards,
-        ),
+        store=SSL_STORE,
         training=lambda wildcards: ssl_training(wildcards.dataset),
         resnet18_weights=SSL.get("resnet18_weights"),
     script:
@@ -45,7 +32,7 @@ rule train_semisupervised:
 
 rule select_semisupervised:
     input:
-        lambda wildcards: ssl_run_paths("metrics.json", wildcards.dataset),
+        lambda wildcards: ssl_manifests(wildcards.dataset),
     output:
         sweep="results/semisupervised/selection/{dataset}_sweep.csv",
         sweep_html=report(

@@ -1,19 +1,22 @@
 # One job per structure of the sweep (the settings that differ only in the
 # regulariser weight) trains every setting × seed of it, packed on stacked
 # parameters (``resources.pack``) or one after another, then one job
-# evaluates them: per-run outputs, checkpoints and selection are as if each
-# run were its own job, at a ninth of the paper DAG's job count.
+# evaluates them.  Runs and evaluations live in stores keyed by what defines
+# them (results/runs/…/<key>/, results/evaluation/…/<key>/, csrae.store);
+# a job's output is only its manifest, named by the hash of the job's
+# definition, so a changed setting is a new job beside the old one, a
+# finished run is reused rather than retrained, and no rerun deletes a run.
 
 
 rule train:
     input:
         data=rules.prepare_dataset.output.data,
     output:
-        runs=directory(f"results/runs/{STRUCTURE}"),
+        manifest=f"results/manifests/train/{STRUCTURE}/{{job}}.json",
     log:
-        f"results/logs/train/{STRUCTURE}.log",
+        f"results/logs/train/{STRUCTURE}/{{job}}.log",
     benchmark:
-        f"results/benchmarks/train/{STRUCTURE}.tsv"
+        f"results/benchmarks/train/{STRUCTURE}/{{job}}.tsv"
     conda:
         "../../envs/csrae.yaml"
     threads: 1
@@ -23,9 +26,7 @@ rule train:
         settings=structure_settings,
         seeds=config["seeds"],
         pack=config["resources"]["pack"],
-        # The resumable checkpoints are not declared outputs, so Snakemake
-        # keeps them when a failed or killed job is retried.
-        state=lambda wildcards: f"results/state/{wildcards.dataset}/{wildcards.model}",
+        store=RUN_STORE,
         training=lambda wildcards: training_settings(wildcards.dataset),
     script:
         "../scripts/train.py"
@@ -34,23 +35,24 @@ rule train:
 rule evaluate:
     input:
         data=rules.prepare_dataset.output.data,
-        runs=rules.train.output.runs,
+        runs=lambda wildcards: train_manifest(
+            wildcards.dataset, wildcards.model, wildcards.structure
+        ),
         feature_net=feature_net_input,
     output:
-        evaluation=directory(f"results/evaluation/{STRUCTURE}"),
+        manifest=f"results/manifests/evaluate/{STRUCTURE}/{{job}}.json",
     log:
-        f"results/logs/evaluate/{STRUCTURE}.log",
+        f"results/logs/evaluate/{STRUCTURE}/{{job}}.log",
     benchmark:
-        f"results/benchmarks/evaluate/{STRUCTURE}.tsv"
+        f"results/benchmarks/evaluate/{STRUCTURE}/{{job}}.tsv"
     conda:
         "../../envs/csrae.yaml"
     threads: 1
     resources:
         **gpu_job("evaluate", structure_runs),
     params:
-        settings=structure_settings,
-        seeds=config["seeds"],
         evaluation=config["evaluation"],
+        store=EVALUATION_STORE,
         feature_net_label=feature_net_label,
     script:
         "../scripts/evaluate.py"

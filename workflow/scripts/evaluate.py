@@ -1,4 +1,5 @@
-"""Evaluate every setting × seed of one structure: RE, regulariser, LL, kNN error, FID."""
+"""Evaluate every setting × seed of one structure (RE, regulariser, LL, kNN error, FID) into the evaluation
+store; an evaluation already there with the same run and settings is reused."""
 
 import sys
 from pathlib import Path
@@ -7,23 +8,24 @@ import torch
 
 from csrae.evaluation import EvalConfig
 from csrae.steps import evaluate_runs
+from csrae.store import manifest_entries, write_manifest
 
-sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
+sys.stderr = sys.stdout = open(snakemake.log[0], "a", buffering=1)
 torch.set_num_threads(snakemake.threads)
 params = snakemake.params
 settings = dict(params.evaluation)
 inception = settings.pop("inception")
-runs = []
-for hp in params.settings:
-    for seed in params.seeds:
-        config = EvalConfig(**settings | {"knn_k": tuple(settings["knn_k"])}, seed=seed)
-        evaluation = Path(snakemake.output.evaluation, hp, f"seed{seed}")
-        runs.append((Path(snakemake.input.runs, hp, f"seed{seed}", "model.pt"), config, evaluation / "metrics.json",
-                     evaluation / "artefacts.npz"))  # fmt: skip
-evaluate_runs(
+runs = manifest_entries([snakemake.input.runs])
+configs = [EvalConfig(**settings | {"knn_k": tuple(settings["knn_k"])}, seed=run["seed"]) for run in runs]
+records = evaluate_runs(
     Path(snakemake.input.data).parent,
-    runs,
+    [(Path(run["folder"]), config) for run, config in zip(runs, configs)],
+    store=params.store,
     feature_net_path=snakemake.input.feature_net or None,
     inception=inception,
     feature_net_label=params.feature_net_label,
+)
+write_manifest(
+    snakemake.output.manifest,
+    [{"hp": r["hp"], "seed": r["seed"], "key": r["key"], "folder": r["evaluation"]} for r in records],
 )

@@ -1,17 +1,22 @@
 """Figure 2: latents and reconstructions across the regulariser weight (first seed)."""
 
 import sys
+from pathlib import Path
 
 import numpy as np
 
 from csrae.figures import figure2
 from csrae.naming import parse_setting_id
+from csrae.store import manifest_entries
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 model = snakemake.params.model
 panels = []
-for path in snakemake.params.artefacts:
-    _, hp = parse_setting_id(model, path.split("/")[-3])
+for entry in manifest_entries(snakemake.input):
+    if entry["seed"] != snakemake.params.seed:
+        continue
+    _, hp = parse_setting_id(model, entry["hp"])
+    path = Path(entry["folder"]) / "artefacts.npz"
     with np.load(path, allow_pickle=False) as artefacts:
         if "latent_loc" not in artefacts:  # a run that diverged before its first finite epoch
             print(f"{path}: no artefacts (the run diverged), left out of the figure")

@@ -16,7 +16,7 @@ sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 selection = json.loads(Path(snakemake.input.selected).read_text())
 choice = max(selection["selected"], key=lambda c: (c["runs"][0]["K"], c["runs"][0]["prior"] != "vamp"))
 record = choice["runs"][0]  # the first seed that did not diverge: its evaluation's record
-run = Path(snakemake.params.run.format(**record))
+run = Path(record["run"])
 data = Dataset.load(Path(snakemake.input.data).parent)
 model, spec = load_model(run / "model.pt", data)
 fit = {name: record[f"prior_{name}"] for name in ("usage", "component_cs", "effective_components")}

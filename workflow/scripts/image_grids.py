@@ -15,7 +15,7 @@ for path in snakemake.input.selections:
     selection = json.loads(Path(path).read_text())
     best = min(selection["selected"], key=lambda choice: choice["criterion_mean"])
     run = best["runs"][0]  # the first seed that did not diverge
-    with np.load(Path(snakemake.params.evaluation.format(**run)) / "artefacts.npz", allow_pickle=False) as art:
+    with np.load(Path(run["evaluation"]) / "artefacts.npz", allow_pickle=False) as art:
         label = f"{selection['model']} ({best['hp']})"
         samples.append((label, art["samples"]))
         if not reconstructions:

@@ -1,15 +1,14 @@
 """Per structure (z, K, n_iw, prior), pick the weight with the best validation criterion; keep the sweep."""
 
-import json
 import sys
-from pathlib import Path
 
 from csrae.io import write_json, write_table
 from csrae.selection import select
+from csrae.store import manifest_records
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 criterion = snakemake.params.criterion
-records = [json.loads(Path(p).read_text()) for p in snakemake.params.metrics]
+records = manifest_records(snakemake.input.evaluations, "metrics.json")
 best, summary = select(records, criterion)
 wc = snakemake.wildcards
 title = f"{wc.study} sweep: {wc.model} on {wc.dataset}"

@@ -1,14 +1,13 @@
 """Per model and label budget, the setting with the lowest mean validation error; keep the sweep."""
 
-import json
 import sys
-from pathlib import Path
 
 from csrae.io import write_json, write_table
 from csrae.semisupervised.selection import selected_runs, sweep_summary
+from csrae.store import manifest_records
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
-records = [json.loads(Path(p).read_text()) for p in snakemake.input]
+records = manifest_records(snakemake.input, "metrics.json")
 title = f"Semi-supervised sweep on {snakemake.wildcards.dataset}"
 write_table(sweep_summary(records), snakemake.output.sweep, snakemake.output.sweep_html, title)
 selections = selected_runs(records)

@@ -1,27 +1,38 @@
-"""Train every seed of one semi-supervised (or supervised) setting, label budget and fold; resumes from checkpoints."""
+"""Train every seed of one semi-supervised (or supervised) setting, label budget and fold into the run store;
+a run already there is reused, a killed one resumes from its checkpoint."""
 
 import sys
-from pathlib import Path
 
 import torch
 
 from csrae.naming import SUPERVISED_MODELS, parse_labels_id, parse_ssl_setting_id
+from csrae.run import default_device
 from csrae.semisupervised.data import load_split
-from csrae.semisupervised.training import SemiSupervisedConfig, SemiSupervisedSpec, train_semisupervised
+from csrae.semisupervised.training import (
+    SemiSupervisedConfig,
+    SemiSupervisedSpec,
+    ssl_run_folder,
+    train_semisupervised,
+)
+from csrae.store import write_manifest
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "a", buffering=1)
 torch.set_num_threads(snakemake.threads)
-wc = snakemake.wildcards
+wc, params = snakemake.wildcards, snakemake.params
 latent_dim, hparams = parse_ssl_setting_id(wc.model, wc.hp)
 labels, fold = parse_labels_id(wc.labels), int(wc.fold)
-training = dict(snakemake.params.training)
+training = dict(params.training)
 if wc.model in SUPERVISED_MODELS:
     training["pretrain_epochs"] = 0  # nothing to pre-train without a generative model
-weights = snakemake.params.resnet18_weights if wc.model == "ResNet18" else None
-for seed, model_path, state_dir in zip(snakemake.params.seeds, snakemake.output.model, snakemake.params.state_dirs):
+weights = params.resnet18_weights if wc.model == "ResNet18" else None
+device, entries = default_device(), []
+for seed in params.seeds:
     config = SemiSupervisedConfig(**training, seed=seed)
     spec = SemiSupervisedSpec(
         wc.dataset, wc.model, hparams, latent_dim, config, labels=labels, fold=fold, weights_path=weights
     )
     split = load_split(snakemake.input.data, labels, fold, seed)
-    train_semisupervised(spec, split, Path(model_path).parent, state_dir)
+    folder = ssl_run_folder(params.store, spec, split, device)
+    record = train_semisupervised(spec, split, folder, device=device)
+    entries.append({"seed": seed, "key": record["key"], "folder": str(folder)})
+write_manifest(snakemake.output.manifest, entries)

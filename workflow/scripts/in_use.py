@@ -1,0 +1,9 @@
+"""The manifests, result folders and FID classifiers this config uses: what `csrae prune` keeps."""
+
+import sys
+
+from csrae.store import write_in_use
+
+sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
+in_use = write_in_use(snakemake.output[0], snakemake.input.manifests, snakemake.input.feature_nets)
+print(f"{len(in_use['manifests'])} manifests, {len(in_use['folders'])} result folders in use")
