@@ -78,6 +78,12 @@ def structure_distance(ours: str, paper: str) -> float:
     return sum(abs(math.log(float(a[k]) / float(b[k]))) for k in a)
 
 
+COMPARISON_COLUMNS = [
+    "table", "paper_row", "paper_column", "dataset", "paper_dataset", "model", "structure", "paper_structure",
+    "metric", "scale", "ours_mean", "ours_se", "n", "paper_mean", "paper_se", "comparable", "notes",
+]  # fmt: skip
+
+
 def compare(ours: pd.DataFrame, meta: dict, epochs: dict) -> pd.DataFrame:
     """Each of our cells beside its paper cell, with notes; ``meta``: our datasets' prepared
     metadata (``sizes``), ``epochs``: our training epochs per table and dataset."""
@@ -122,7 +128,7 @@ def compare(ours: pd.DataFrame, meta: dict, epochs: dict) -> pd.DataFrame:
             "paper_mean": match["mean"], "paper_se": match["se"], "comparable": comparable,
             "notes": "; ".join(notes),
         })  # fmt: skip
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
 
 
 def best_per_model(comparison: pd.DataFrame) -> pd.DataFrame:

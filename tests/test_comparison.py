@@ -87,3 +87,11 @@ def test_rankings_and_improvements_are_compared_on_each_sides_own_scale():
     assert "| I | VAE (z=40), Dynamic MNIST | mnist5k VAE z=40: 30.00 ± 1.00 | 10.99 ± 0.01 |" in markdown
     assert "| -16.7 % | +28.9 % | DISAGREES |" in markdown
     assert comparison[comparison["table"] == "II"]["paper_se"].isna().all()  # Table II gives no errors
+
+
+def test_a_run_with_no_paper_dataset_gets_empty_tables_not_an_error():
+    table1, table2 = (table[table["dataset"] == "pinwheel"] for table in tables()[:2])
+    comparison = compare(our_cells(table1, table2, None), {}, {})
+    assert comparison.empty and "paper_mean" in comparison
+    assert rankings(comparison).empty and improvements(comparison).empty
+    assert "## Rankings (best first)" in to_markdown(comparison, rankings(comparison), improvements(comparison))
