@@ -134,7 +134,7 @@ def train_structure(
     for start in range(0, len(todo), pack):
         chunk = todo[start : start + pack]
         with ExitStack() as locks:
-            for i in chunk:
+            for i in sorted(chunk, key=lambda i: str(state_dirs[i])):  # one order everywhere: no deadlock
                 locks.enter_context(RunLock(state_dirs[i], log=log))
             chunk = [i for i in chunk if finished_summary(out_dirs[i], keys[i]) is None]  # done meanwhile?
             for i in chunk:

@@ -1,14 +1,18 @@
 """The paper comparison: the paper's cells as data, and our tables set beside them."""
 
-import pandas as pd
+import itertools
+
+import numpy as np
 import pytest
 
 from csrae.comparison import compare, improvements, our_cells, paper_cells, rankings, to_markdown
+from csrae.paired import paired_improvement, verdict
 
 
 def test_the_papers_tables_are_there_cell_by_cell():
     paper = paper_cells()
-    assert paper.groupby("table").size().to_dict() == {"I": 54, "II": 48, "III(a)": 12}  # CIFAR10 lacks one IWAE
+    sizes = {"I": 54, "II": 48, "III(a)": 12, "III(b)": 6, "III(c)": 6, "VII": 54, "VIII": 36}  # CIFAR10 lacks an IWAE
+    assert paper.groupby("table").size().to_dict() == sizes
     cell = paper.set_index(["table", "row", "column"])
     assert tuple(cell.loc[("I", "CSRAE (z=40)", "Dynamic MNIST"), ["mean", "se"]]) == (7.88, 0.02)
     assert cell.loc[("I", "MixtureCSRAE (z=40, k=100)", "Caltech101"), "mean"] == 16.33
@@ -20,39 +24,69 @@ def test_the_papers_tables_are_there_cell_by_cell():
     assert set(best) == {"MixtureCSRAE"}
 
 
-def tables():
-    domain = "domain classifier (penultimate layer)"
-    table1 = pd.DataFrame([
-        {"dataset": "mnist5k", "model": "VAE", "hp": "z=40_beta=1", "n_seeds": 2, "fid_mean": 30.0, "fid_se": 1.0},
-        {"dataset": "mnist5k", "model": "CSRAE", "hp": "z=40_lambda=1", "n_seeds": 2, "fid_mean": 25.0, "fid_se": 1.0},
-        {"dataset": "mnist5k", "model": "MixtureCSRAE", "hp": "z=40_lambda=1_K=10_prior=mog", "n_seeds": 2,
-         "fid_mean": 35.0, "fid_se": 2.0},
-        {"dataset": "omniglot", "model": "VAE", "hp": "z=40_beta=1", "n_seeds": 2, "fid_mean": 5.0, "fid_se": 0.1,
-         "fid_inception_mean": 9.5, "fid_inception_se": 0.2, "fid_inception_features": "Inception-v3 (x weights)"},
-        {"dataset": "pinwheel", "model": "VAE", "hp": "z=2_beta=1", "n_seeds": 2, "fid_mean": 0.5, "fid_se": 0.0,
-         "fid_features": "raw data"},
-    ])  # fmt: skip
-    table1["fid_features"] = table1["fid_features"].fillna(domain)
-    table1["fid_samples"] = 500
-    table2 = pd.DataFrame([
-        {"dataset": "mnist5k", "model": m, "hp": hp, "n_seeds": 2, **{f"knn_error_k{k}_{s}": v for k in (3, 5, 10)
-         for s, v in (("mean", e), ("se", 0.1))}}
+def test_the_papers_face_tables_are_transcribed_with_their_contradictions_noted():
+    paper = paper_cells().set_index(["table", "row", "column"])
+    assert paper.loc[("III(b)", "MixtureCSRAE", "p=0.10"), "mean"] == 25.35
+    assert paper.loc[("III(b)", "MixtureCSRAE", "p=0.10"), "note"] == "Table VII gives 25.21 for this average"
+    assert paper.loc[("VII", "Avg.", "MixtureCSRAE p=0.1"), "mean"] == 25.21
+    assert paper.loc[("III(c)", "VampPriorVAE", "p=0.25"), "note"] == "Table VIII gives 23.07 for this average"
+    assert paper.loc[("VIII", "AU10", "MixtureCSRAE p=0.1"), "mean"] == 60.46
+    assert paper.loc[("VIII", "Avg.", "CNN"), "note"] == "the mean of the column's action units is 58.88"
+    assert (
+        paper.loc[("III(b)", "VampPriorVAE", "p=0.25"), "note"]
+        != paper.loc[("III(b)", "VampPriorVAE", "p=0.25"), "note"]
+    )  # none
+    units = paper.xs("VII")[paper.xs("VII")["metric"].str.startswith("f1_AU")]
+    assert sorted(units["metric"].unique()) == sorted(f"f1_AU{au}" for au in (1, 2, 4, 6, 9, 12, 25, 26))
+
+
+def runs(values, **record):
+    """Per-seed records of one selected setting."""
+    return [record | {"seed": seed, **{k: v[seed] for k, v in values.items()}} for seed in range(len(values["x"]))]
+
+
+def selection(dataset, model, hp, **metrics):
+    n = len(next(iter(metrics.values())))
+    per_seed = [{"seed": s} | {k: v[s] for k, v in metrics.items()} for s in range(n)]
+    labels = {"fid_features": "domain classifier (penultimate layer)", "fid_samples": 500}
+    if dataset == "pinwheel":
+        labels["fid_features"] = "raw data"
+    return {"dataset": dataset, "model": model, "selected": [{"hp": hp, "runs": [r | labels for r in per_seed]}]}
+
+
+def studies():
+    """Selections of a two-seed mnist5k run (and omniglot with an Inception FID, pinwheel), and a
+    semi-supervised study on mnist5k."""
+    generative = [
+        selection("mnist5k", "VAE", "z=40_beta=1", fid=[29.0, 31.0]),
+        selection("mnist5k", "CSRAE", "z=40_lambda=1", fid=[24.0, 26.0]),
+        selection("mnist5k", "MixtureCSRAE", "z=40_lambda=1_K=10_prior=mog", fid=[33.0, 37.0]),
+        selection("omniglot", "VAE", "z=40_beta=1", fid=[4.9, 5.1], fid_inception=[9.3, 9.7]),
+        selection("pinwheel", "VAE", "z=2_beta=1", fid=[0.5, 0.5]),
+    ]
+    generative[3]["selected"][0]["runs"] = [
+        r | {"fid_inception_features": "Inception-v3 (x weights)"} for r in generative[3]["selected"][0]["runs"]
+    ]
+    knn = [
+        selection("mnist5k", m, hp, **{f"knn_error_k{k}": [e - 0.1, e + 0.1] for k in (3, 5, 10)})
         for m, hp, e in (("VAE", "z=40_beta=1", 12.0), ("MixtureCSRAE", "z=40_lambda=1_K=10_prior=vamp", 9.0))
-    ])  # fmt: skip
-    table3 = pd.DataFrame([
-        {"part": "a", "dataset": "mnist5k", "model": m, "labels": "n=100", "test_mean": e, "test_se": 0.5, "n_runs": 2}
+    ]
+    ssl = [
+        [{"dataset": "mnist5k", "model": m, "labels_id": "n=100", "seed": s, "fold": 0, "test_error": e + d}
+         for s, d in enumerate((-0.5, 0.5))]
         for m, e in (("VAE", 24.0), ("CSRAE", 23.0))
-    ])  # fmt: skip
-    return table1, table2, table3
+    ]  # fmt: skip
+    return generative, knn, ssl
 
 
 def test_our_cells_meet_the_closest_paper_cells_and_say_how_they_differ():
     meta = {"mnist5k": {"sizes": {"train": 4000, "val": 500, "test": 500}}}
     epochs = {"I": {"mnist5k": 40, "omniglot": 400}, "II": {"mnist5k": 40}, "III(a)": {"mnist5k": 10}}
-    comparison = compare(our_cells(*tables()), meta, epochs).set_index(["table", "dataset", "model", "scale"])
+    comparison = compare(our_cells(*studies()), meta, epochs).set_index(["table", "dataset", "model", "scale"])
     domain = "FID on the domain classifier (penultimate layer), 500 samples"
     vae = comparison.loc[("I", "mnist5k", "VAE", domain)]
     assert (vae["paper_row"], vae["paper_column"], vae["paper_mean"]) == ("VAE (z=40)", "Dynamic MNIST", 10.99)
+    assert (vae["ours_mean"], vae["ours_se"], vae["n"], vae["values"]) == (30.0, 1.0, 2, {"seed0": 29.0, "seed1": 31.0})
     assert not vae["comparable"]
     assert vae["notes"] == (
         "mnist5k is not a paper dataset: compared with dynamic_mnist; not comparable: "
@@ -67,31 +101,107 @@ def test_our_cells_meet_the_closest_paper_cells_and_say_how_they_differ():
     assert set(knn["paper_structure"]) == {"z=20_K=400"}  # closest: z=20, K=400
     assert "closest paper structure z=20_K=400" in knn["notes"].iloc[0]
     ssl = comparison.loc[("III(a)", "mnist5k", "CSRAE", "test error %")]
-    assert (ssl["paper_column"], ssl["paper_mean"]) == ("n=250", 4.69)
+    assert (ssl["paper_column"], ssl["paper_mean"], ssl["values"]) == (
+        "n=250",
+        4.69,
+        {"seed0 fold0": 22.5, "seed1 fold0": 23.5},
+    )
     assert not any(comparison.index.get_level_values("dataset") == "pinwheel")  # no paper cell
 
 
-def test_rankings_and_improvements_are_compared_on_each_sides_own_scale():
-    comparison = compare(our_cells(*tables()), {}, {})
+def test_any_knn_k_reaches_the_comparison_and_only_the_papers_k_are_compared():
+    generative, knn, ssl = studies()
+    for choice in (s["selected"][0] for s in knn):
+        choice["runs"] = [{"seed": r["seed"], "knn_error_k1": 8.0, "knn_error_k7": 9.0, "knn_error_k3": 9.5}
+                          for r in choice["runs"]]  # fmt: skip
+    comparison = compare(our_cells(generative, knn, ssl), {}, {})
+    assert set(comparison[comparison["table"] == "II"]["metric"]) == {"knn_error_k3"}
+
+
+def test_rankings_and_improvements_are_compared_on_each_sides_own_scale_run_by_run():
+    comparison = compare(our_cells(*studies()), {}, {})
     ranks = rankings(comparison).set_index(["table", "paper_dataset", "metric"])
     fid = ranks.loc[("I", "dynamic_mnist", "fid")]
-    assert fid["ours"] == "CSRAE < VAE < MixtureCSRAE"
-    assert fid["paper"] == "MixtureCSRAE < CSRAE < VAE" and not fid["agree"]
+    # CSRAE is better than the VAE in both seeds by 5 (interval [5, 5]); MixtureCSRAE worse by 2 and 6
+    assert fid["ours"] == "CSRAE < VAE = MixtureCSRAE"
+    # no pair is ordered opposite ways by both sides (two seeds cannot tell CSRAE from MixtureCSRAE)
+    assert fid["paper"] == "MixtureCSRAE < CSRAE < VAE" and fid["agree"] == "inconclusive"
     gains = improvements(comparison).set_index(["table", "metric", "model"])
     csrae = gains.loc[("I", "fid", "CSRAE")]
-    assert csrae["ours_gain"] == pytest.approx(100 * 5 / 30)
-    assert csrae["paper_gain"] == pytest.approx(100 * (10.99 - 7.88) / 10.99) and csrae["direction"] == "agrees"
-    assert gains.loc[("I", "fid", "MixtureCSRAE"), "direction"] == "DISAGREES"
+    assert (csrae["pairs"], csrae["ours_difference"], csrae["ours_difference_low"]) == (2, 5.0, 5.0)
+    assert csrae["ours_gain"] == pytest.approx(100 * np.mean([5 / 29, 5 / 31]))
+    assert csrae["paper_gain"] == pytest.approx(100 * (10.99 - 7.88) / 10.99) and csrae["verdict"] == "agrees"
+    mixture = gains.loc[("I", "fid", "MixtureCSRAE")]
+    assert mixture["ours_difference"] == -5.0 and mixture["verdict"] == "inconclusive"  # [-17.7, 7.7] covers 0
     assert gains.loc[("II", "knn_error_k3", "MixtureCSRAE"), "paper_gain"] == pytest.approx(100 * (7.04 - 2.98) / 7.04)
     markdown = to_markdown(comparison, rankings(comparison), improvements(comparison))
     assert "| I | VAE (z=40), Dynamic MNIST | mnist5k VAE z=40: 30.00 ± 1.00 | 10.99 ± 0.01 |" in markdown
-    assert "| -16.7 % | +28.9 % | DISAGREES |" in markdown
+    assert "| CSRAE vs VAE (2 pairs) | +5.00 [+5.00, +5.00] |" in markdown and "| agrees |" in markdown
+    assert "a difference is a verdict only where its 95 % t interval" in markdown
     assert comparison[comparison["table"] == "II"]["paper_se"].isna().all()  # Table II gives no errors
 
 
+def test_a_diverged_seed_leaves_its_pair_out_and_says_so():
+    generative, knn, ssl = studies()
+    generative[1]["selected"][0]["runs"].pop(1)  # CSRAE's seed 1 diverged: not among the selected runs
+    gains = improvements(compare(our_cells(generative, knn, ssl), {}, {})).set_index(["table", "metric", "model"])
+    csrae = gains.loc[("I", "fid", "CSRAE")]
+    assert (csrae["pairs"], csrae["left_out"], csrae["verdict"]) == (1, "seed1", "inconclusive")
+
+
+def five_seeds(effect: float, seed: int = 0):
+    """A reference model's and another's metric over five seeds: shared seed noise plus each its own."""
+    rng = np.random.default_rng(seed)
+    shared = rng.normal(0, 2.0, 5)
+    reference = 30 + shared + rng.normal(0, 0.5, 5)
+    return reference, reference - effect + rng.normal(0, 0.5, 5)
+
+
+@pytest.mark.parametrize("effect,paper,expected", [(4.0, 3.0, "agrees"), (4.0, -3.0, "disagrees"), (-4.0, 3.0, "disagrees"), (0.2, 3.0, "inconclusive")])  # fmt: skip
+def test_a_five_seed_case_gets_the_verdict_of_its_effect(effect, paper, expected):
+    reference, other = five_seeds(effect)
+    ours = paired_improvement(dict(enumerate(reference)), dict(enumerate(other)), "fid")
+    assert verdict(ours, paper, paper_uncertain=False) == expected
+    assert verdict(ours, paper, paper_uncertain=True) == "inconclusive"  # the paper's own error decides
+
+
+@pytest.mark.parametrize("effect", [4.0, 1.5, 0.8, -1.5])
+def test_no_perturbation_of_the_seeds_by_their_standard_error_flips_agrees_and_disagrees(effect):
+    """Every seed's metric moved by + or − its model's standard error (all 2^10 combinations): verdicts
+    may move to or from inconclusive, never from agrees to disagrees or back."""
+    reference, other = five_seeds(effect, seed=1)
+    se = [values.std(ddof=1) / np.sqrt(5) for values in (reference, other)]
+    seen = set()
+    for signs in itertools.product((-1, 1), repeat=10):
+        a = reference + se[0] * np.array(signs[:5])
+        b = other + se[1] * np.array(signs[5:])
+        seen.add(verdict(paired_improvement(dict(enumerate(a)), dict(enumerate(b)), "fid"), 3.0, False))
+    assert not {"agrees", "disagrees"} <= seen, seen
+
+
+def test_f1_is_better_higher_in_rankings_and_gains():
+    """Faces: MixtureCSRAE against VampPriorVAE, the paper's reference there; F1 is better higher."""
+    ssl = [
+        [{"dataset": "disfa", "model": m, "labels_id": "p=0.1", "seed": s, "fold": f, "test_f1": v + s + f,
+          "test_f1_AU1": 1.0 + s, "test_f1_AU2": 2.0 + f} for s in range(2) for f in range(3)]
+        for m, v in (("VampPriorVAE", 20.0), ("MixtureCSRAE", 26.0))
+    ]  # fmt: skip
+    comparison = compare(our_cells([], [], ssl), {}, {"III(b)": {"disfa": 10}})
+    assert set(comparison["table"]) == {"III(b)", "VII"}
+    ranks = rankings(comparison).set_index(["table", "metric"])
+    assert ranks.loc[("III(b)", "f1"), "ours"] == "MixtureCSRAE < VampPriorVAE"  # best first
+    assert ranks.loc[("III(b)", "f1"), "paper"] == "MixtureCSRAE < VampPriorVAE"  # 25.35 > 22.13
+    assert ranks.loc[("III(b)", "f1"), "agree"] == "agrees"
+    gains = improvements(comparison).set_index(["table", "metric", "model"])
+    mixture = gains.loc[("III(b)", "f1", "MixtureCSRAE")]
+    assert (mixture["reference"], mixture["pairs"], mixture["ours_difference"]) == ("VampPriorVAE", 6, 6.0)
+    assert mixture["paper_difference"] == pytest.approx(25.35 - 22.13) and mixture["verdict"] == "agrees"
+    assert "Table VII gives 25.21" in comparison.set_index(["table", "metric"]).loc[("III(b)", "f1"), "notes"].iloc[1]
+
+
 def test_a_run_with_no_paper_dataset_gets_empty_tables_not_an_error():
-    table1, table2 = (table[table["dataset"] == "pinwheel"] for table in tables()[:2])
-    comparison = compare(our_cells(table1, table2, None), {}, {})
+    generative, _, _ = studies()
+    comparison = compare(our_cells(generative[-1:], [], []), {}, {})
     assert comparison.empty and "paper_mean" in comparison
     assert rankings(comparison).empty and improvements(comparison).empty
     assert "## Rankings (best first)" in to_markdown(comparison, rankings(comparison), improvements(comparison))

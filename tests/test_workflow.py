@@ -286,21 +286,32 @@ def test_rerun_is_a_no_op_and_the_report_shows_every_table_and_figure_in_a_brows
 @pytest.mark.workflow
 def test_paper_comparison_sets_the_run_beside_the_paper(pipeline_run):
     """mnist5k's Tables I, II and III(a) meet dynamic MNIST's cells, said so, with the domain FID marked
-    not comparable to the paper's Inception FID; pinwheel has no paper cell."""
+    not comparable to the paper's Inception FID; the synthetic DISFA meets Tables III(b) and VII against
+    VampPriorVAE; pinwheel has no paper cell.  Verdicts come from seed-paired intervals."""
     import pandas as pd
 
     comparison = pd.read_csv(pipeline_run / "results" / "paper_comparison.csv")
-    assert set(comparison["table"]) == {"I", "II", "III(a)"}
-    assert set(comparison["dataset"]) == {"mnist5k"} and set(comparison["paper_dataset"]) == {"dynamic_mnist"}
-    assert comparison["notes"].str.contains("mnist5k is not a paper dataset: compared with dynamic_mnist").all()
+    assert set(comparison["table"]) == {"I", "II", "III(a)", "III(b)", "VII"}
+    assert set(comparison["dataset"]) == {"mnist5k", "disfa"}
+    digits = comparison[comparison["dataset"] == "mnist5k"]
+    assert set(digits["paper_dataset"]) == {"dynamic_mnist"}
+    assert digits["notes"].str.contains("mnist5k is not a paper dataset: compared with dynamic_mnist").all()
     fid = comparison[comparison["metric"] == "fid"]
     assert not fid["comparable"].any() and fid["notes"].str.contains("vs the paper's Inception FID").all()
     table1 = pd.read_csv(pipeline_run / "results" / "table1.csv")
     assert len(fid) == (table1["dataset"] == "mnist5k").sum()  # every model and structure of the run
+    faces = comparison[comparison["table"] == "III(b)"].set_index("model")
+    assert set(faces["paper_structure"]) == {"p=0.25", "all"}  # closest to the run's p=0.5
+    assert "Table VII gives" not in faces.loc["VampPriorVAE", "notes"]
+    assert len(comparison[comparison["table"] == "VII"]) == 8 * 4  # every action unit of four models
     gains = pd.read_csv(pipeline_run / "results" / "paper_comparison_gains.csv")
-    assert set(gains["direction"]) <= {"agrees", "DISAGREES"} and {"CSRAE", "MixtureCSRAE"} <= set(gains["model"])
+    assert set(gains["verdict"]) <= {"agrees", "disagrees", "inconclusive"}
+    assert {"CSRAE", "MixtureCSRAE"} <= set(gains[gains["reference"] == "VAE"]["model"])
+    assert set(gains[gains["table"] == "III(b)"]["reference"]) == {"VampPriorVAE"}
+    assert (gains["pairs"] <= 6).all() and (gains[gains["table"] == "I"]["pairs"] == 2).all()  # 2 seeds
     markdown = (pipeline_run / "results" / "paper_comparison.md").read_text()
-    assert "## Rankings (best first)" in markdown and "## Improvement over the VAE" in markdown
+    assert "## Rankings (best first)" in markdown and "## Improvement over the reference model" in markdown
+    assert "a difference is a verdict only where its 95 % t interval" in markdown
 
 
 @pytest.mark.workflow
