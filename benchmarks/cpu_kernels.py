@@ -57,7 +57,7 @@ def main() -> None:
             results[setting].append(run(setting, args.epochs))
     base = results["default"][0]
     column = base["columns"].index("val_loss")
-    print(f"| MKL_CBWR | s/epoch | vs default | final val loss | largest relative change of the history |")
+    print("| MKL_CBWR | s/epoch | vs default | final val loss | largest relative change of the history |")
     print("|---|---|---|---|---|")
     fastest = {s: min(r["seconds"] for r in runs) / args.epochs for s, runs in results.items()}
     for setting, runs in results.items():

@@ -157,7 +157,10 @@ def five_seeds(effect: float, seed: int = 0):
     return reference, reference - effect + rng.normal(0, 0.5, 5)
 
 
-@pytest.mark.parametrize("effect,paper,expected", [(4.0, 3.0, "agrees"), (4.0, -3.0, "disagrees"), (-4.0, 3.0, "disagrees"), (0.2, 3.0, "inconclusive")])  # fmt: skip
+CASES = [(4.0, 3.0, "agrees"), (4.0, -3.0, "disagrees"), (-4.0, 3.0, "disagrees"), (0.2, 3.0, "inconclusive")]
+
+
+@pytest.mark.parametrize("effect,paper,expected", CASES)
 def test_a_five_seed_case_gets_the_verdict_of_its_effect(effect, paper, expected):
     reference, other = five_seeds(effect)
     ours = paired_improvement(dict(enumerate(reference)), dict(enumerate(other)), "fid")
