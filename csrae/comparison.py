@@ -87,8 +87,8 @@ def our_cells(generative: list[dict], knn: list[dict], semisupervised: list[list
     for selection in knn:
         for choice in selection["selected"]:
             runs, structure = choice["runs"], structure_id(selection["model"], choice["hp"])
-            ks = sorted({int(key.removeprefix("knn_error_k")) for r in runs for key in r if key.startswith("knn_error_k")})
-            for metric in (f"knn_error_k{k}" for k in ks):
+            ks = {int(key.removeprefix("knn_error_k")) for r in runs for key in r if key.startswith("knn_error_k")}
+            for metric in (f"knn_error_k{k}" for k in sorted(ks)):
                 values = {f"seed{r['seed']}": r[metric] for r in runs}
                 where = ("II", selection["dataset"], selection["model"], structure, metric)
                 cells.append(cell(*where, "kNN error %", values))
