@@ -13,6 +13,7 @@ and where it diverged under ``diverged`` in ``model.pt`` and ``summary.json``.
 """
 
 import json
+import os
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -53,14 +54,18 @@ class RunSpec:
 
     def definition(self, data: Dataset, device: torch.device) -> dict:
         """What defines the run's result (:mod:`csrae.store`): the spec, the prepared data's fingerprint,
-        architecture and likelihood, the device kind, and the versions of the code it depends on."""
-        return self.to_dict() | {
+        architecture and likelihood, the device kind, the versions of the code it depends on, and on a CPU
+        the MKL kernels when ``MKL_CBWR`` pins them (docs/fidelity.md)."""
+        device = torch.device(device)
+        definition = self.to_dict() | {
             "data": data.fingerprint,
             "architecture": data.architecture,
             "likelihood": data.likelihood,
-            "device": torch.device(device).type,
+            "device": device.type,
             "versions": versions("run"),
         }
+        kernels = os.environ.get("MKL_CBWR")  # MKL's kernels where they are not the CPU's own
+        return definition | ({"mkl_cbwr": kernels} if kernels and device.type == "cpu" else {})
 
     @classmethod
     def from_dict(cls, d: dict) -> "RunSpec":

@@ -56,9 +56,10 @@ def read_record(path: str | Path, key: str) -> dict | None:
 
 
 def read_definition(folder: Path) -> dict | None:
+    """A result folder's definition, or None (no result folder: a file, another folder)."""
     try:
         return json.loads((folder / DEFINITION).read_text())
-    except (FileNotFoundError, json.JSONDecodeError):
+    except (OSError, json.JSONDecodeError):
         return None
 
 

@@ -188,3 +188,12 @@ def test_prune_lists_what_no_config_in_use_names(pinwheel_dir, tmp_path, monkeyp
     assert not os.path.exists(dropped["folder"]) and os.path.isfile(os.path.join(kept["folder"], "model.pt"))
     assert unused("results", ["results/in_use.json"]) == []
     np.testing.assert_equal(os.path.exists("results/manifests/train/kept.json"), True)
+
+
+def test_pinned_cpu_kernels_are_part_of_a_runs_definition(pinwheel_dir, monkeypatch):
+    data = Dataset.load(pinwheel_dir)
+    monkeypatch.delenv("MKL_CBWR", raising=False)
+    default = spec().definition(data, "cpu")
+    monkeypatch.setenv("MKL_CBWR", "COMPATIBLE")
+    assert spec().definition(data, "cpu") == default | {"mkl_cbwr": "COMPATIBLE"}
+    assert "mkl_cbwr" not in spec().definition(data, "cuda")  # a GPU run does not use MKL's kernels

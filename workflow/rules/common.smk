@@ -24,6 +24,10 @@ from csrae.versions import COMPONENTS, versions
 
 validate(config, schema="../schemas/config.schema.yaml")
 
+# MKL reads MKL_CBWR when it loads: set here, it reaches every job, local or on a cluster node.
+if config["cpu_kernels"] == "compatible":
+    os.environ["MKL_CBWR"] = "COMPATIBLE"
+
 # A training job trains every setting × seed of one structure (the settings
 # that differ only in the regulariser weight), an evaluation job evaluates
 # them.  Runs and evaluations live in stores, a folder per definition
@@ -177,6 +181,11 @@ def structure_runs(wildcards):
     return len(structure_settings(wildcards)) * len(config["seeds"])
 
 
+def cpu_kernels():
+    """The MKL kernels of the jobs, where they are not the CPU's own (part of the jobs' keys)."""
+    return {"cpu_kernels": config["cpu_kernels"]} if config["cpu_kernels"] != "default" else {}
+
+
 def preparation(dataset):
     """What the config says of a prepared dataset; its arrays' fingerprint enters each run's own key."""
     settings = dataset_settings(dataset)
@@ -205,7 +214,7 @@ def train_manifest(dataset, model, structure):
         "seeds": config["seeds"],
         "training": training_settings(dataset),
         "versions": versions("run"),
-    }
+    } | cpu_kernels()
     return manifest("train", (dataset, model, structure), definition)
 
 

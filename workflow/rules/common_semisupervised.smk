@@ -71,7 +71,7 @@ def ssl_manifest(dataset, model, labels, hp, fold):
             SSL.get("resnet18_weights") if model == "ResNet18" else None
         ),
         "versions": versions("semisupervised"),
-    }
+    } | cpu_kernels()
     return manifest(
         "semisupervised", (dataset, model, labels, hp, f"fold{fold}"), definition
     )
