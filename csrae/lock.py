@@ -94,7 +94,7 @@ class RunLock:
             if not told:
                 self.log(f"waiting: {what}")
                 told = True
-            time.sleep(min(5.0, self.heartbeat))
+            time.sleep(min(1.0, self.heartbeat))
         self._stop.clear()
         self._thread = threading.Thread(target=self._beat, daemon=True)
         self._thread.start()

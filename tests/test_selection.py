@@ -100,18 +100,21 @@ def test_mean_and_standard_error():
     assert mean == 4.0 and np.isnan(se)
 
 
-def test_results_table_and_markdown():
+def test_results_table_and_markdown_name_the_code_that_produced_each_row():
+    code = {"csrae": "0.1.0", "git_commit": "1a2b3c4d5e6f", "git_dirty": False}
     selections = [
         {"dataset": "mnist5k", "model": "CSRAE", "selected": [
             {"structure": "z=40", "hp": "z=40_lambda=2", "runs": [
-                {"fid": 4.0, "fid_samples": 500}, {"fid": 6.0, "fid_samples": 500}]}]},
+                {"fid": 4.0, "fid_samples": 500, "provenance": code, "trained_with": code | {"git_dirty": True}},
+                {"fid": 6.0, "fid_samples": 500, "provenance": code, "trained_with": code}]}]},
     ]  # fmt: skip
     table = results_table(selections, ["fid", "absent"], ["fid_samples"])
     assert table.iloc[0]["fid_mean"] == 5.0 and table.iloc[0]["fid_se"] == pytest.approx(1.0)
     assert "absent_mean" not in table
     markdown = to_markdown(table, ["fid", "absent"])
-    assert markdown.splitlines()[0] == "| dataset | model | hp | fid | n_seeds | fid_samples |"
-    assert "| mnist5k | CSRAE | z=40_lambda=2 | 5.00 ± 1.00 | 2 | 500 |" in markdown
+    assert markdown.splitlines()[0] == "| dataset | model | hp | fid | n_seeds | fid_samples | code |"
+    code_cell = "csrae 0.1.0 (1a2b3c4, uncommitted changes); csrae 0.1.0 (1a2b3c4)"
+    assert f"| mnist5k | CSRAE | z=40_lambda=2 | 5.00 ± 1.00 | 2 | 500 | {code_cell} |" in markdown
 
 
 def test_a_table_is_written_as_csv_and_as_an_html_page(tmp_path):
