@@ -183,7 +183,11 @@ def structure_runs(wildcards):
 
 def cpu_kernels():
     """The MKL kernels of the jobs, where they are not the CPU's own (part of the jobs' keys)."""
-    return {"cpu_kernels": config["cpu_kernels"]} if config["cpu_kernels"] != "default" else {}
+    return (
+        {"cpu_kernels": config["cpu_kernels"]}
+        if config["cpu_kernels"] != "default"
+        else {}
+    )
 
 
 def preparation(dataset):
