@@ -77,5 +77,5 @@ echo "### Table I (Fashion-MNIST, $epochs epochs)"
 cat "$study/results/table1.md"
 echo "### Table II (Fashion-MNIST, $epochs epochs)"
 cat "$study/results/table2.md"
-grep -h "s/epoch" "$study"/results/logs/train/fashion_mnist/*/*.log | tail -n 3
+grep -h "s/epoch" "$study"/results/logs/train/fashion_mnist/*/*/*.log | tail -n 3
 echo "(whole script: $((SECONDS - start)) s)"
