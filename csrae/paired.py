@@ -86,10 +86,11 @@ def standard_error(values) -> float:
 
 
 def paired_improvement(reference: dict, other: dict, metric: str) -> PairedImprovement:
-    """``other``'s improvement over ``reference`` run by run (:func:`improvement`)."""
+    """``other``'s improvement over ``reference`` run by run (:func:`improvement`); the relative gain is
+    over the pairs whose reference value is not zero (an F1 of 0 has no relative change)."""
     keys, left_out = pairs(reference, other)
     differences = [improvement(reference[k], other[k], metric) for k in keys]
-    relative = [100 * d / abs(reference[k]) for d, k in zip(differences, keys)]
+    relative = [100 * d / abs(reference[k]) for d, k in zip(differences, keys) if reference[k] != 0]
     margin = standard_error(list(reference.values())) + standard_error(list(other.values()))
     return PairedImprovement(t_interval(differences), t_interval(relative), left_out, margin)
 

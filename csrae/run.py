@@ -13,7 +13,6 @@ and where it diverged under ``diverged`` in ``model.pt`` and ``summary.json``.
 """
 
 import json
-import os
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ import torch
 
 from csrae.data import Dataset
 from csrae.io import atomic_write, atomic_write_text
+from csrae.kernels import pinned_cpu_kernels
 from csrae.lock import RunLock
 from csrae.models import Autoencoder, build_model
 from csrae.naming import describe_divergence, setting_id
@@ -64,7 +64,7 @@ class RunSpec:
             "device": device.type,
             "versions": versions("run"),
         }
-        kernels = os.environ.get("MKL_CBWR")  # MKL's kernels where they are not the CPU's own
+        kernels = pinned_cpu_kernels()
         return definition | ({"mkl_cbwr": kernels} if kernels and device.type == "cpu" else {})
 
     @classmethod

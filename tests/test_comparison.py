@@ -205,3 +205,8 @@ def test_a_run_with_no_paper_dataset_gets_empty_tables_not_an_error():
     assert comparison.empty and "paper_mean" in comparison
     assert rankings(comparison).empty and improvements(comparison).empty
     assert "## Rankings (best first)" in to_markdown(comparison, rankings(comparison), improvements(comparison))
+
+
+def test_a_reference_value_of_zero_has_no_relative_gain_but_a_difference():
+    ours = paired_improvement({"seed0": 0.0, "seed1": 10.0}, {"seed0": 5.0, "seed1": 15.0}, "f1")
+    assert ours.difference.mean == 5.0 and ours.gain.n == 1 and ours.gain.mean == 50.0

@@ -52,6 +52,8 @@ def workdir_with(tmp_path, config_path):
             "'flow' is not one of ['mog', 'mog-direct', 'vamp', 'corners']",
         ),
         ({"figure2": {"dataset": "pinwheel", "model": "CSRAE"}}, None),
+        ({"cpu_kernels": "compatible"}, None),
+        ({"cpu_kernels": "fast"}, "'fast' is not one of ['default', 'compatible']"),
         (
             {"semisupervised": {"datasets": {"disfa": {"labels": [25]}}}},
             "25 is greater than the maximum of 1.*['semisupervised']['datasets']['disfa']['labels'][0]",
@@ -78,7 +80,7 @@ def test_bad_config_is_refused_naming_the_key(change, message):
 
     config = yaml.safe_load((ROOT / ".test" / "config" / "config.yaml").read_text())
     for key, value in change.items():
-        config[key] = config[key] | value
+        config[key] = config[key] | value if isinstance(value, dict) else value
     schema = str(ROOT / "workflow" / "schemas" / "config.schema.yaml")
     if message is None:  # a valid change
         validate(config, schema)

@@ -5,6 +5,7 @@ import csrae.data
 from snakemake.utils import validate
 
 from csrae.data.faces import ACTION_UNITS, N_FOLDS, read_index
+from csrae.kernels import pin_cpu_kernels
 from csrae.naming import (
     HYPERPARAMETERS,
     SSL_HYPERPARAMETERS,
@@ -24,9 +25,8 @@ from csrae.versions import COMPONENTS, versions
 
 validate(config, schema="../schemas/config.schema.yaml")
 
-# MKL reads MKL_CBWR when it loads: set here, it reaches every job, local or on a cluster node.
-if config["cpu_kernels"] == "compatible":
-    os.environ["MKL_CBWR"] = "COMPATIBLE"
+# MKL's kernels for every job (set before any job imports torch; a cluster job re-reads this file).
+pin_cpu_kernels(config["cpu_kernels"])
 
 # A training job trains every setting × seed of one structure (the settings
 # that differ only in the regulariser weight), an evaluation job evaluates
