@@ -133,7 +133,8 @@ def train_structure(
     device = torch.device(device) if device else default_device()
     out_dirs = [Path(d) for d in out_dirs]
     state_dirs = [Path(d) for d in state_dirs] if state_dirs else out_dirs
-    keys = [content_key(spec.definition(data, device)) for spec in specs]
+    definitions = [spec.definition(data, device) for spec in specs]
+    keys = [content_key(definition) for definition in definitions]
     summaries = [finished_summary(out_dir, key) for out_dir, key in zip(out_dirs, keys)]
     todo, trained_here = [i for i, summary in enumerate(summaries) if summary is None], set()
     for start in range(0, len(todo), pack):
@@ -143,7 +144,7 @@ def train_structure(
                 locks.enter_context(RunLock(state_dirs[i], log=log))
             chunk = [i for i in chunk if finished_summary(out_dirs[i], keys[i]) is None]  # done meanwhile?
             for i in chunk:
-                continue_from(state_dirs[i], specs[i].definition(data, device), CHECKPOINT, log)
+                continue_from(state_dirs[i], definitions[i], CHECKPOINT, log)
             trained = _train_pack(*([x[i] for i in chunk] for x in (specs, out_dirs, state_dirs)), data, device, log)
             summaries = [trained.pop(0) if i in chunk else summary for i, summary in enumerate(summaries)]
             trained_here.update(chunk)
