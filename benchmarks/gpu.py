@@ -38,7 +38,7 @@ import yaml
 from timing import best_time, machine, print_table
 
 from csrae.data import Dataset, prepare_dataset
-from csrae.naming import HYPERPARAMETERS, structure_id, sweep_settings
+from csrae.naming import structure_id, sweep_settings, weight_name
 from csrae.packed import PackedTrainer
 from csrae.run import RunSpec
 from csrae.trainer import TrainConfig, Trainer
@@ -89,7 +89,7 @@ def cifar_like(n: int) -> Dataset:
 
 def specs(model: str, hparams: dict, g: int, data: Dataset, latent_dim: int = 40) -> list[RunSpec]:
     """``g`` runs of one structure: the weights of Table IV in turn, seeds 0, 1, …"""
-    weight = HYPERPARAMETERS[model][0]
+    weight = weight_name(model)
     config = dict(epochs=400, warmup=100, patience=100, batch_size=BATCH, lr=5e-4)
     return [
         RunSpec(data.name, model, hparams | {weight: w}, latent_dim, TrainConfig(**config, seed=i))

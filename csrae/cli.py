@@ -8,8 +8,8 @@ from pathlib import Path
 from csrae.data import DATASETS, Dataset, download_dataset
 from csrae.data.faces import ACTION_UNITS, read_index
 from csrae.evaluation import EvalConfig
-from csrae.models import MODELS
-from csrae.naming import SSL_HYPERPARAMETERS, parse_value
+from csrae.naming import parse_value
+from csrae.registry import MODELS, semisupervised_models
 from csrae.run import RunSpec, train_run
 from csrae.semisupervised.data import class_split, face_split
 from csrae.semisupervised.training import SemiSupervisedConfig, SemiSupervisedSpec, train_semisupervised
@@ -18,14 +18,19 @@ from csrae.store import unused
 from csrae.trainer import TrainConfig
 
 
-def parse_hparam(text: str) -> tuple[str, float | int | str]:
+def split_hparam(text: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
     if not sep:
         raise argparse.ArgumentTypeError(f"expected NAME=VALUE (e.g. lambda=1.0), got {text!r}")
+    return name, value
+
+
+def typed_hparams(parser: argparse.ArgumentParser, args) -> dict:
+    """``--hp NAME=VALUE`` typed by the model's hyperparameters (:mod:`csrae.registry`)."""
     try:
-        return name, parse_value(name, value)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(f"{text!r}: {error}") from error
+        return {name: parse_value(args.model, name, value) for name, value in args.hp}
+    except (KeyError, ValueError) as error:
+        parser.error(f"--hp for {args.model}: {error}")
 
 
 def main(argv=None) -> None:
@@ -47,7 +52,7 @@ def main(argv=None) -> None:
     t.add_argument(
         "--hp",
         action="append",
-        type=parse_hparam,
+        type=split_hparam,
         default=[],
         help="NAME=VALUE, repeated: e.g. --hp lambda=1 --hp K=10 --hp prior=mog",
     )
@@ -72,8 +77,8 @@ def main(argv=None) -> None:
     )
     s.add_argument("--data", required=True, type=Path, help="prepared digit dataset, or a face dataset's root")
     s.add_argument("--faces", choices=sorted(ACTION_UNITS), help="--data is this face dataset in csrae's layout")
-    s.add_argument("--model", required=True, choices=sorted(SSL_HYPERPARAMETERS))
-    s.add_argument("--hp", action="append", type=parse_hparam, default=[], help="e.g. --hp lambda=1 --hp alpha=20")
+    s.add_argument("--model", required=True, choices=semisupervised_models())
+    s.add_argument("--hp", action="append", type=split_hparam, default=[], help="e.g. --hp lambda=1 --hp alpha=20")
     s.add_argument("--labels", required=True, type=float, help="labelled count (digits) or fraction (faces)")
     s.add_argument("--fold", type=int, default=0, help="test fold of the faces' subject-independent split (0-2)")
     s.add_argument("--latent-dim", type=int, default=40)
@@ -114,7 +119,7 @@ def main(argv=None) -> None:
     elif args.command == "train":
         config = TrainConfig(args.epochs, args.warmup, args.patience, args.batch_size, args.lr, args.seed)
         data = Dataset.load(args.data)
-        spec = RunSpec(data.name, args.model, dict(args.hp), args.latent_dim, config)
+        spec = RunSpec(data.name, args.model, typed_hparams(parser, args), args.latent_dim, config)
         train_run(spec, data, args.out, args.state_dir or args.out / "state")
     elif args.command == "evaluate":
         config = EvalConfig(ll_samples=args.ll_samples, fid_samples=args.fid_samples)
@@ -130,8 +135,8 @@ def main(argv=None) -> None:
         weights = str(args.resnet18_weights) if args.resnet18_weights else None
         dataset = args.faces or split.data.name
         spec = SemiSupervisedSpec(
-            dataset, args.model, dict(args.hp), args.latent_dim, config, labels=args.labels, fold=args.fold,
-            weights_path=weights,
+            dataset, args.model, typed_hparams(parser, args), args.latent_dim, config,
+            labels=args.labels, fold=args.fold, weights_path=weights,
         )  # fmt: skip
         record = train_semisupervised(spec, split, args.out, args.state_dir or args.out / "state")
         print(json.dumps(record, indent=2))

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from csrae.naming import structure_id
+from csrae.registry import FACE_REFERENCE_MODEL, REFERENCE_MODEL
 from csrae.paired import (
     Interval,
     higher_is_better,
@@ -50,7 +51,7 @@ FACE_TABLES = ("III(b)", "III(c)", "VII", "VIII")
 
 def reference_model(table: str) -> str:
     """Whom a table's improvements are measured against: the VAE, or VampPriorVAE on the faces."""
-    return "VampPriorVAE" if table in FACE_TABLES else "VAE"
+    return FACE_REFERENCE_MODEL if table in FACE_TABLES else REFERENCE_MODEL
 
 
 def paper_cells() -> pd.DataFrame:

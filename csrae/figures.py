@@ -11,6 +11,7 @@ from scipy.stats import norm  # noqa: E402
 
 from csrae.io import atomic_write  # noqa: E402
 from csrae.naming import parse_setting_id  # noqa: E402
+from csrae.registry import MIXTURE_PRIORS, PRIOR_NAMES  # noqa: E402
 
 
 def save(fig, path: str | Path) -> None:
@@ -69,18 +70,14 @@ def figure3(summary, weight_name: str, path) -> None:
     save(fig, path)
 
 
-PRIOR_STYLES = {
-    "mog": ("-", "MoG"),
-    "mog-direct": (":", "MoG (direct)"),
-    "vamp": ("--", "VampPrior"),
-    "corners": ("-.", "corners (fixed)"),
-}
+LINE_STYLES = ("-", ":", "--", "-.")  # MoG, MoG (direct), VampPrior, corners
 
 
-def figure4(summary, path) -> None:
-    """MixtureCSRAE: validation loss −(RE + CS) of the selected λ against K, a line per latent dimension and prior."""
+def figure4(summary, model: str, path) -> None:
+    """A model whose grid chooses the prior: validation loss −(RE + R) of the selected weight against K, a line
+    per latent dimension and prior."""
     chosen = summary[summary["selected"]].copy()
-    settings = [parse_setting_id("MixtureCSRAE", hp) for hp in chosen["hp"]]
+    settings = [parse_setting_id(model, hp) for hp in chosen["hp"]]
     chosen = chosen.assign(
         z=[z for z, _ in settings], K=[hp["K"] for _, hp in settings], prior=[hp["prior"] for _, hp in settings]
     )
@@ -88,10 +85,11 @@ def figure4(summary, path) -> None:
     colours = {z: f"C{i}" for i, z in enumerate(sorted(chosen["z"].unique()))}
     for (z, prior), rows in chosen.groupby(["z", "prior"]):
         rows = rows.sort_values("K")
-        style, name = PRIOR_STYLES[prior]
-        ax.plot(rows["K"], -rows["val_criterion"], style, marker="o", color=colours[z], label=f"{name}, z = {z}")
+        style = LINE_STYLES[MIXTURE_PRIORS.index(prior) % len(LINE_STYLES)]
+        label = f"{PRIOR_NAMES[prior]}, z = {z}"
+        ax.plot(rows["K"], -rows["val_criterion"], style, marker="o", color=colours[z], label=label)
     ax.set_xscale("log")
-    ax.set(xlabel="mixture components K", ylabel="validation −(RE + CS) (greater is better)")
+    ax.set(xlabel="mixture components K", ylabel="validation −(RE + R) (greater is better)", title=model)
     ax.legend(frameon=False, fontsize=8)
     save(fig, path)
 

@@ -45,7 +45,10 @@ def sample_mixture(loc: Tensor, logvar: Tensor, logits: Tensor, n: int) -> Tenso
 
 class Noise:
     """Standard-normal and uniform draws from one generator (a run's noise generator), drawn on the
-    generator's device (the CPU's global generator without one) and moved to ``device``."""
+    generator's device (the CPU's global generator without one) and moved to ``device``.
+
+    Every model's loss takes its random draws from a ``Noise``, prior samples included, in an order
+    of its own that does not depend on the values drawn; :class:`Drawn` hands out draws made beforehand."""
 
     def __init__(self, generator: torch.Generator | None, device: torch.device):
         self.generator, self.device = generator, device
@@ -57,3 +60,19 @@ class Noise:
 
     def uniform(self, *shape: int) -> Tensor:
         return torch.rand(shape, generator=self.generator, device=self.source).to(self.device, non_blocking=True)
+
+
+class Drawn(Noise):
+    """Draws made beforehand, handed out in order (a packed step's, made outside ``torch.func.vmap``)."""
+
+    def __init__(self, *draws: Tensor):
+        self.draws = list(draws)
+
+    def normal(self, *shape: int) -> Tensor:
+        draw = self.draws.pop(0)
+        if tuple(draw.shape) != shape:
+            raise ValueError(f"the draws made beforehand have shape {tuple(draw.shape)}, the model asks for {shape}")
+        return draw
+
+    def uniform(self, *shape: int) -> Tensor:
+        raise NotImplementedError("draws made beforehand are standard normal")

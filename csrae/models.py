@@ -1,12 +1,13 @@
-"""The paper's autoencoders with one interface.
+"""The models of :mod:`csrae.registry`, built from parts: networks, likelihood, prior and divergence.
 
 Every model encodes x into q(z|x) = N(μ(x), diag σ²(x)) (eq. 17), decodes z
 into the parameters of a likelihood p(x|z), and is trained on
 
     loss = RE + weight · R,   RE = −E_q[log p(x|z)],
 
-where R is the model's regulariser and ``weight`` its coefficient (β or λ),
-ramped up by the trainer's warm-up.
+where R is the model's divergence to its prior (:mod:`csrae.regularisers`)
+and ``weight`` its coefficient (β or λ), ramped up by the trainer's warm-up;
+IWAE replaces the sum by the importance-weighted bound.
 """
 
 import math
@@ -15,10 +16,9 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from csrae.divergence import cauchy_schwarz, kl_standard_normal
-from csrae.gaussian import log_normal, sample_normal
+from csrae import registry, regularisers
+from csrae.gaussian import Noise, log_normal, sample_normal
 from csrae.likelihoods import Likelihood, make_likelihood
-from csrae.naming import HYPERPARAMETERS, MIXTURE_PRIORS, WEIGHT_NAME
 from csrae.networks import ARCHITECTURES
 from csrae.priors import CornerPrior, MixturePrior, Prior, StandardNormal, VampPrior
 
@@ -39,22 +39,34 @@ class LossTerms:
 
 
 class Autoencoder(nn.Module):
-    """Encoder, decoder, likelihood and prior; subclasses choose the regulariser.
+    """Encoder, decoder, likelihood and prior, regularised by a divergence of :mod:`csrae.regularisers`.
 
-    One training step uses ``noise_draws`` standard-normal draws per data point
-    and latent dimension; :meth:`loss` takes them as ``noise`` (``[draws, B, D]``)
-    so that a trainer can draw them from its own generator.
+    Noise: one training step uses ``noise_draws`` standard-normal draws per
+    data point and latent dimension, the codes' first, then the divergence's
+    own; :meth:`loss` takes them from ``noise`` (:class:`csrae.gaussian.Noise`,
+    a run's generator, or the draws a packed step made beforehand) in one
+    ``[draws, B, D]`` request.
     """
 
-    regulariser_name: str
-    noise_draws = 1
-
-    def __init__(self, encoder: nn.Module, decoder: nn.Module, likelihood: Likelihood, prior: Prior, weight: float):
+    def __init__(
+        self, encoder: nn.Module, decoder: nn.Module, likelihood: Likelihood, prior: Prior, weight: float,
+        divergence: str,
+    ):  # fmt: skip
         super().__init__()
         if weight < 0:
-            raise ValueError(f"{type(self).__name__}: the regulariser weight must be >= 0, got {weight}")
+            raise ValueError(f"the regulariser weight must be >= 0, got {weight}")
         self.encoder, self.decoder, self.likelihood, self.prior = encoder, decoder, likelihood, prior
-        self.weight = weight
+        self.weight, self.divergence = weight, regularisers.divergence(divergence)
+        self.noise_draws = 1 + self.divergence.extra_draws(prior)
+
+    @property
+    def regulariser_name(self) -> str:
+        return self.divergence.name
+
+    def draws(self, noise: Noise | None, loc: Tensor) -> Tensor:
+        """The step's ``[noise_draws, *loc.shape]`` standard-normal draws (the global generator's without
+        ``noise``)."""
+        return (noise or Noise(None, loc.device)).normal(self.noise_draws, *loc.shape)
 
     def encode(self, x: Tensor) -> tuple[Tensor, Tensor]:
         """Location and log-variance of q(z|x) (eq. 17)."""
@@ -65,16 +77,16 @@ class Autoencoder(nn.Module):
         """Likelihood parameters of p(x|z)."""
         return self.decoder(z)
 
-    def regulariser(self, loc: Tensor, logvar: Tensor, noise: Tensor | None = None) -> Tensor:
-        """R(q(z|x), p(z)) per data point."""
-        raise NotImplementedError
+    def regulariser(self, loc: Tensor, logvar: Tensor, eps: Tensor | None = None) -> Tensor:
+        """R(q(z|x), p(z)) per data point (or per batch), ``eps`` the step's draws (fresh ones without)."""
+        return self.divergence.function(self.prior, loc, logvar, self.draws(None, loc) if eps is None else eps)
 
-    def loss(self, x: Tensor, weight: float | Tensor | None = None, noise: Tensor | None = None) -> LossTerms:
-        """Negative objective with one reparameterised sample, batch mean."""
+    def loss(self, x: Tensor, weight: float | Tensor | None = None, noise: Noise | None = None) -> LossTerms:
+        """Negative objective RE + weight · R with one reparameterised sample, batch mean."""
         loc, logvar = self.encode(x)
-        z = sample_normal(loc, logvar, noise=None if noise is None else noise[0])
-        reconstruction = -self.likelihood.log_prob(x, self.decode(z))
-        regulariser = self.regulariser(loc, logvar, noise)
+        eps = self.draws(noise, loc)
+        reconstruction = -self.likelihood.log_prob(x, self.decode(sample_normal(loc, logvar, noise=eps[0])))
+        regulariser = self.regulariser(loc, logvar, eps)
         weight = self.weight if weight is None else weight
         return LossTerms(
             loss=(reconstruction + weight * regulariser).mean(),
@@ -82,7 +94,7 @@ class Autoencoder(nn.Module):
             regulariser=regulariser.mean(),
         )
 
-    def forward(self, x: Tensor, weight: float | Tensor | None = None, noise: Tensor | None = None) -> LossTerms:
+    def forward(self, x: Tensor, weight: float | Tensor | None = None, noise: Noise | None = None) -> LossTerms:
         """The training loss (so that ``torch.func.functional_call`` can evaluate it)."""
         return self.loss(x, weight, noise)
 
@@ -123,46 +135,13 @@ class Autoencoder(nn.Module):
         return torch.logsumexp(torch.cat(log_weights), dim=0) - math.log(n_samples)
 
 
-def sampled_kl(prior: Prior, loc: Tensor, logvar: Tensor, noise: Tensor | None = None) -> Tensor:
-    """KL(q(z|x) ‖ p(z)) ≈ log q(z|x) − log p(z) at one draw z (``noise[1]``); for priors without a closed form."""
-    z = sample_normal(loc, logvar, noise=None if noise is None else noise[1])
-    return log_normal(z, loc, logvar) - prior.log_prob(z)
-
-
-def cauchy_schwarz_to_mixture(loc: Tensor, logvar: Tensor, p_loc: Tensor, p_logvar: Tensor, p_logits: Tensor) -> Tensor:
-    """D_CS(q ‖ p) in closed form for a single Gaussian q per point and a mixture p (eqs. 13, 21)."""
-    q_logits = loc.new_zeros(*loc.shape[:-1], 1)
-    return cauchy_schwarz(loc.unsqueeze(-2), logvar.unsqueeze(-2), q_logits, p_loc, p_logvar, p_logits)
-
-
-def cauchy_schwarz_to_prior(prior: Prior, loc: Tensor, logvar: Tensor, noise: Tensor | None = None) -> Tensor:
-    """D_CS(q(z|x) ‖ p(z)), q a single Gaussian per point (eqs. 13, 21)."""
-    return cauchy_schwarz_to_mixture(loc, logvar, *prior.components())
-
-
-def standard_kl(prior: Prior, loc: Tensor, logvar: Tensor, noise: Tensor | None = None) -> Tensor:
-    """KL(q(z|x) ‖ N(0, I)) in closed form (the prior is the standard normal)."""
-    return kl_standard_normal(loc, logvar)
-
-
-class BetaVAE(Autoencoder):
-    """β-VAE (eq. 15): KL to N(0, I) weighted by β; β = 1 is the VAE."""
-
-    regulariser_name = "KL"
-
-    def regulariser(self, loc: Tensor, logvar: Tensor, noise: Tensor | None = None) -> Tensor:
-        return kl_standard_normal(loc, logvar)
-
-
 class IWAE(Autoencoder):
-    """Importance-weighted autoencoder (Burda et al. 2016) with ``n_iw`` samples.
+    """Importance-weighted autoencoder (Burda et al. 2016) with ``n_importance`` samples.
 
     Maximises log 1/n Σ_s p(x|z_s) [p(z_s)/q(z_s|x)]^β, z_s ~ q(z|x): the
     IWAE bound for β = 1, the β-VAE objective (with a one-sample KL) for
-    n = 1.  The reported regulariser is KL(q‖p) in closed form.
+    n = 1.  The reported regulariser is the model's divergence (KL in closed form).
     """
-
-    regulariser_name = "KL"
 
     def __init__(self, *args, n_importance: int):
         super().__init__(*args)
@@ -170,12 +149,10 @@ class IWAE(Autoencoder):
             raise ValueError(f"IWAE needs n_iw >= 1 importance samples, got {n_importance}")
         self.n_importance = self.noise_draws = n_importance
 
-    def regulariser(self, loc: Tensor, logvar: Tensor, noise: Tensor | None = None) -> Tensor:
-        return kl_standard_normal(loc, logvar)
-
-    def loss(self, x: Tensor, weight: float | Tensor | None = None, noise: Tensor | None = None) -> LossTerms:
+    def loss(self, x: Tensor, weight: float | Tensor | None = None, noise: Noise | None = None) -> LossTerms:
         loc, logvar = self.encode(x)
-        z = sample_normal(loc, logvar, self.n_importance, noise)  # [n, B, D]
+        eps = self.draws(noise, loc)
+        z = sample_normal(loc, logvar, noise=eps)  # [n, B, D]
         log_px = self.likelihood.log_prob(x, self.decode(z))
         log_ratio = self.prior.log_prob(z) - log_normal(z, loc, logvar)
         weight = self.weight if weight is None else weight
@@ -183,75 +160,44 @@ class IWAE(Autoencoder):
         return LossTerms(
             loss=-bound.mean(),
             reconstruction=-log_px.mean(),
-            regulariser=self.regulariser(loc, logvar).mean(),
+            regulariser=self.regulariser(loc, logvar, eps).mean(),
         )
-
-
-class VampPriorVAE(Autoencoder):
-    """β-VAE with the VampPrior; KL(q‖p) = E_q[log q(z|x) − log p(z)] by one sample."""
-
-    regulariser_name = "KL"
-    noise_draws = 2  # the reconstruction's sample and the KL estimate's
-
-    def regulariser(self, loc: Tensor, logvar: Tensor, noise: Tensor | None = None) -> Tensor:
-        return sampled_kl(self.prior, loc, logvar, noise)
-
-
-class CSRAE(Autoencoder):
-    """Cauchy-Schwarz regularised autoencoder (eq. 13): λ · D_CS(q(z|x) ‖ p(z))."""
-
-    regulariser_name = "CS"
-
-    def regulariser(self, loc: Tensor, logvar: Tensor, noise: Tensor | None = None) -> Tensor:
-        return cauchy_schwarz_to_prior(self.prior, loc, logvar)
-
-
-class MixtureCSRAE(CSRAE):
-    """CSRAE with a K-component mixture prior: learned MoG (eqs. 18-22), VampPrior (eq. 23) or fixed (eq. 31)."""
-
-
-MODELS = {
-    "VAE": BetaVAE,
-    "IWAE": IWAE,
-    "VampPriorVAE": VampPriorVAE,
-    "CSRAE": CSRAE,
-    "MixtureCSRAE": MixtureCSRAE,
-}
 
 
 def build_model(
     model: str, hparams: dict, data_dim: int, latent_dim: int, architecture: str, likelihood: str
 ) -> Autoencoder:
-    """Build a model from its name and hyperparameters, e.g. ``("CSRAE", {"lambda": 1.0}, ...)``."""
-    if model not in MODELS:
-        raise ValueError(f"unknown model {model!r}; choose one of {sorted(MODELS)}")
-    expected = set(HYPERPARAMETERS[model])
-    if set(hparams) != expected:
-        raise ValueError(f"{model} takes hyperparameters {sorted(expected)}, got {sorted(hparams)}")
+    """Build a model of :mod:`csrae.registry` from its name and hyperparameters, e.g. CSRAE with
+    ``{"lambda": 1.0}``."""
+    entry = registry.model(model)
+    if set(hparams) != set(entry.names):
+        raise ValueError(f"{model} takes hyperparameters {sorted(entry.names)}, got {sorted(hparams)}")
     if architecture not in ARCHITECTURES:
         raise ValueError(f"unknown architecture {architecture!r}; choose one of {sorted(ARCHITECTURES)}")
     lik = make_likelihood(likelihood)
     encoder, decoder = ARCHITECTURES[architecture](data_dim, latent_dim, lik.params_per_dim * data_dim)
-    prior = build_prior(model, hparams, encoder, data_dim, latent_dim, architecture, bounded=likelihood != "gaussian")
-    args = (encoder, decoder, lik, prior, float(hparams[WEIGHT_NAME[model]]))
-    if model == "IWAE":
+    prior = build_prior(
+        entry.prior_of(hparams), hparams.get("K"), encoder, data_dim, latent_dim, architecture,
+        bounded=likelihood != "gaussian",
+    )  # fmt: skip
+    args = (encoder, decoder, lik, prior, float(hparams[entry.weight]), entry.divergence)
+    if entry.objective == "iwae":
         return IWAE(*args, n_importance=int(hparams["n_iw"]))
-    return MODELS[model](*args)
+    return Autoencoder(*args)
 
 
 def build_prior(
-    model: str, hparams: dict, encoder: nn.Module, data_dim: int, latent_dim: int, architecture: str, bounded: bool
+    kind: str, components: int | None, encoder, data_dim: int, latent_dim: int, architecture: str, bounded: bool
 ) -> Prior:
-    """The model's p(z): N(0, I), the VampPrior through ``encoder``, a learned MoG (Table VI for
-    ``architecture``) or the fixed corners (eq. 31)."""
-    prior_kind = {"VampPriorVAE": "vamp", "MixtureCSRAE": hparams.get("prior")}.get(model, "standard")
-    if prior_kind == "vamp":
-        return VampPrior(encoder, data_dim, int(hparams["K"]), bounded=bounded)
-    if prior_kind == "corners":
-        return CornerPrior(latent_dim, int(hparams["K"]))
-    if prior_kind in ("mog", "mog-direct"):
-        parametrisation = "network" if prior_kind == "mog" else "direct"
-        return MixturePrior(latent_dim, int(hparams["K"]), parametrisation, architecture)
-    if prior_kind == "standard":
+    """p(z) of ``kind`` (:data:`csrae.registry.PRIOR_NAMES`): N(0, I), the VampPrior through ``encoder``, a
+    learned MoG (Table VI for ``architecture``) or the fixed corners (eq. 31), with ``components`` K."""
+    if kind == "vamp":
+        return VampPrior(encoder, data_dim, int(components), bounded=bounded)
+    if kind == "corners":
+        return CornerPrior(latent_dim, int(components))
+    if kind in ("mog", "mog-direct"):
+        parametrisation = "network" if kind == "mog" else "direct"
+        return MixturePrior(latent_dim, int(components), parametrisation, architecture)
+    if kind == registry.STANDARD:
         return StandardNormal(latent_dim)
-    raise ValueError(f"MixtureCSRAE prior must be one of {MIXTURE_PRIORS}, got {prior_kind!r}")
+    raise ValueError(f"unknown prior {kind!r}; choose one of {list(registry.PRIOR_NAMES)}")

@@ -1,35 +1,41 @@
-"""The names of models, hyperparameters, settings, label budgets and outcomes: one registry, no torch.
+"""The names of settings, label budgets and outcomes, no torch.
 
 A *setting* is a latent dimension plus a model's hyperparameters, named
 ``z=40_lambda=0.5_K=100_prior=vamp``; settings that differ only in the
 regulariser weight share a *structure* (``z=40_K=100_prior=vamp``).  The
-workflow's schema lists the same names (``tests/test_naming.py`` checks).
+models and their typed hyperparameters are :mod:`csrae.registry`'s.
 """
 
 import itertools
 import re
 
-MODEL_NAMES = ("VAE", "IWAE", "VampPriorVAE", "CSRAE", "MixtureCSRAE")
-# The hyperparameters each model takes, and the one that weights its regulariser.
-HYPERPARAMETERS = {
-    "VAE": ("beta",),
-    "IWAE": ("beta", "n_iw"),
-    "VampPriorVAE": ("beta", "K"),
-    "CSRAE": ("lambda",),
-    "MixtureCSRAE": ("lambda", "K", "prior"),
-}
-WEIGHT_NAME = {model: names[0] for model, names in HYPERPARAMETERS.items()}
-INTEGER_HYPERPARAMETERS = {"K", "n_iw"}
-# MixtureCSRAE's prior: learned MoG from a network (Table VI), directly parametrised MoG, VampPrior,
-# or Figure 2's fixed mixture at the corners of {0, 1}^D (eq. 31, K = 2^D).
-MIXTURE_PRIORS = ("mog", "mog-direct", "vamp", "corners")
+from csrae import registry
 
-SUPERVISED_MODELS = ("CNN", "ResNet18")
-SEMI_SUPERVISED_MODELS = ("VAE", "VampPriorVAE", "CSRAE", "MixtureCSRAE")  # Sec. 4.5 compares these four
-# Hyperparameters of the semi-supervised models: the unsupervised model's, plus α (eq. 27).
-SSL_HYPERPARAMETERS = {m: (*HYPERPARAMETERS[m], "alpha") for m in SEMI_SUPERVISED_MODELS} | {
-    m: () for m in SUPERVISED_MODELS
-}
+SUPERVISED_MODELS = ("CNN", "ResNet18")  # Table III's supervised baselines (no latent, no hyperparameters)
+
+
+def hyperparameters(model: str) -> tuple[str, ...]:
+    """The hyperparameters a model of the registry takes, its regulariser's weight first."""
+    return registry.model(model).names
+
+
+def weight_name(model: str) -> str:
+    """The hyperparameter that weights a model's regulariser (β or λ)."""
+    return registry.model(model).weight
+
+
+def ssl_hyperparameters(model: str) -> tuple[str, ...]:
+    """A semi-supervised model's hyperparameters: the unsupervised model's, plus α (eq. 27); none for the
+    supervised baselines."""
+    if model in SUPERVISED_MODELS:
+        return ()
+    entry = registry.model(model)
+    if not entry.semisupervised:
+        raise ValueError(
+            f"{model} has no semi-supervised variant; choose one of {registry.semisupervised_models()} "
+            "(or a supervised baseline: CNN, ResNet18)"
+        )
+    return (*entry.names, "alpha")
 
 
 SUPERVISED_SETTING = "supervised"
@@ -39,7 +45,7 @@ def ssl_setting_id(model: str, latent_dim: int, hparams: dict) -> str:
     """``z=40_lambda=1_alpha=10``-style names; every supervised run is ``supervised``."""
     if model in SUPERVISED_MODELS:
         return SUPERVISED_SETTING
-    return setting_id(model, latent_dim, hparams, SSL_HYPERPARAMETERS[model])
+    return setting_id(model, latent_dim, hparams, ssl_hyperparameters(model))
 
 
 def parse_ssl_setting_id(model: str, text: str) -> tuple[int, dict]:
@@ -48,7 +54,7 @@ def parse_ssl_setting_id(model: str, text: str) -> tuple[int, dict]:
         if text != SUPERVISED_SETTING:
             raise ValueError(f"supervised {model} runs are named {SUPERVISED_SETTING!r}, got {text!r}")
         return 0, {}
-    return parse_setting_id(model, text, SSL_HYPERPARAMETERS[model])
+    return parse_setting_id(model, text, ssl_hyperparameters(model))
 
 
 def _item(name: str, value) -> str:
@@ -58,19 +64,19 @@ def _item(name: str, value) -> str:
 def hp_id(model: str, hparams: dict, names=None) -> str:
     """A path-safe name for a hyperparameter setting, e.g. ``lambda=0.5_K=10_prior=mog``.
 
-    ``names`` are the hyperparameters in order (default: the model's, :data:`HYPERPARAMETERS`).
+    ``names`` are the hyperparameters in order (default: the model's, :func:`hyperparameters`).
     """
-    return "_".join(_item(name, hparams[name]) for name in names or HYPERPARAMETERS[model])
+    return "_".join(_item(name, hparams[name]) for name in names or hyperparameters(model))
 
 
 def parse_hp_id(model: str, text: str, names=None) -> dict:
     """Inverse of :func:`hp_id` (names may hold underscores, e.g. ``n_iw``)."""
-    names = names or HYPERPARAMETERS[model]
+    names = names or hyperparameters(model)
     items = re.split(r"_(?=(?:{})=)".format("|".join(map(re.escape, names))), text)
     pairs = dict(item.split("=", 1) for item in items if "=" in item)
     if list(pairs) != list(names) or len(items) != len(names):
         raise ValueError(f"{text!r} does not name the hyperparameters of {model}: {names}")
-    return {name: parse_value(name, value) for name, value in pairs.items()}
+    return {name: parse_value(model, name, value) for name, value in pairs.items()}
 
 
 def setting_id(model: str, latent_dim: int, hparams: dict, names=None) -> str:
@@ -89,7 +95,7 @@ def parse_setting_id(model: str, text: str, names=None) -> tuple[int, dict]:
 def sweep_settings(model: str, grid: dict, latent_dims, names=None) -> list[str]:
     """A sweep's settings: each latent dimension × the product of the grid's values of ``names`` (default:
     the model's hyperparameters), in sweep order."""
-    names = names or HYPERPARAMETERS[model]
+    names = names or hyperparameters(model)
     return [
         setting_id(model, z, dict(zip(names, values)), names)
         for z in latent_dims
@@ -100,14 +106,13 @@ def sweep_settings(model: str, grid: dict, latent_dims, names=None) -> list[str]
 def structure_id(model: str, setting: str) -> str:
     """The setting without its regulariser weight, e.g. ``z=40_K=10_prior=mog``: selection picks the weight."""
     latent_dim, hparams = parse_setting_id(model, setting)
-    rest = [_item(name, hparams[name]) for name in HYPERPARAMETERS[model] if name != WEIGHT_NAME[model]]
+    rest = [_item(name, hparams[name]) for name in hyperparameters(model)[1:]]
     return "_".join([f"z={latent_dim}", *rest])
 
 
-def parse_value(name: str, value: str):
-    if name in INTEGER_HYPERPARAMETERS:
-        return int(value)
-    return value if name == "prior" else float(value)
+def parse_value(model: str, name: str, value: str):
+    """A hyperparameter's value from its spelling in a setting name, typed by the registry."""
+    return (registry.ALPHA if name == "alpha" else registry.model(model).hyperparameter(name)).parse(value)
 
 
 def budget_alphas(alpha, labels: float, fraction: bool) -> list[float]:

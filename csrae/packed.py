@@ -22,11 +22,15 @@ from torch import Tensor
 from torch.func import functional_call, grad, vmap
 
 from csrae.data import Dataset
+from csrae.gaussian import Drawn
 from csrae.models import Autoencoder
-from csrae.trainer import ADAM_BETAS, ADAM_EPS, TERMS, RunState, TrainConfig, fit, latent_dim
+from csrae.optim import StackedAdam
+from csrae.trainer import TERMS, RunState, TrainConfig, fit, latent_dim
 
 
 class PackedTrainer:
+    """A :class:`csrae.trainer.Pack` of G runs: one vmapped step trains them all (:class:`StackedAdam`)."""
+
     def __init__(
         self,
         models: list[Autoencoder],
@@ -51,7 +55,6 @@ class PackedTrainer:
         self.runs = [RunState(c, d, log, device=self.device) for c, d in zip(configs, state_dirs)]
         self.names = [name for name, _ in self.template.named_parameters()]
         self.buffer_names = [name for name, _ in self.template.named_buffers()]
-        self.group_format = torch.optim.Adam(self.template.parameters(), lr=self.config.lr).state_dict()
         self.x_val = data.inputs("val").to(self.device)
         self.latent_dim = latent_dim(self.template, data)
         self.noise_draws = self.template.noise_draws
@@ -69,31 +72,20 @@ class PackedTrainer:
             optimisers.append(restored[1]["state"] if restored else {})
         self.active = [i for i, run in enumerate(self.runs) if not run.finished]
 
-        def stacked(tensors: list[Tensor]) -> Tensor:
-            return torch.stack(tensors).to(self.device)
+        def stacked(name: str) -> Tensor:
+            return torch.stack([states[i][name] for i in self.active]).to(self.device)
 
-        def moment(i: int, j: int, key: str) -> Tensor:  # Adam's moments start at zero
-            return optimisers[i][j][key] if optimisers[i] else torch.zeros_like(states[i][self.names[j]])
-
-        self.params = {name: stacked([states[i][name] for i in self.active]) for name in self.names}
-        self.buffers = {name: stacked([states[i][name] for i in self.active]) for name in self.buffer_names}
-        self.exp_avg, self.exp_avg_sq = (
-            {name: stacked([moment(i, j, key) for i in self.active]) for j, name in enumerate(self.names)}
-            for key in ("exp_avg", "exp_avg_sq")
-        )
-        self.steps = torch.tensor(
-            [float(optimisers[i][0]["step"]) if optimisers[i] else 0.0 for i in self.active],
-            dtype=torch.float64,
-            device=self.device,
-        )
+        self.params = {name: stacked(name) for name in self.names}
+        self.buffers = {name: stacked(name) for name in self.buffer_names}
+        self.optimizer = StackedAdam(self.params, self.config.lr, [optimisers[i] for i in self.active])
 
     def keep(self, positions: list[int]) -> None:
         """Keep only the members at these stack positions."""
         index = torch.tensor(positions, dtype=torch.long, device=self.device)
-        for tensors in (self.params, self.buffers, self.exp_avg, self.exp_avg_sq):
+        for tensors in (self.params, self.buffers):
             for name in tensors:
                 tensors[name] = tensors[name].index_select(0, index)
-        self.steps = self.steps.index_select(0, index)
+        self.optimizer.keep(index)
         self.active = [self.active[p] for p in positions]
 
     def member_state(self, position: int) -> dict:
@@ -103,35 +95,12 @@ class PackedTrainer:
 
     def member_optimizer_state(self, position: int) -> dict:
         """The member's Adam state in ``torch.optim.Adam.state_dict()`` format."""
-        step = self.steps[position].detach().cpu().to(torch.get_default_dtype())
-        state = {
-            j: {
-                "step": step.clone(),
-                "exp_avg": self.exp_avg[name][position].detach().cpu(),
-                "exp_avg_sq": self.exp_avg_sq[name][position].detach().cpu(),
-            }
-            for j, name in enumerate(self.names)
-        }
-        return {"state": state, "param_groups": self.group_format["param_groups"]}
+        return self.optimizer.member_state(position)
 
     # -- one step --------------------------------------------------------------------
     def _member_loss(self, params, buffers, x, noise, weight) -> tuple[Tensor, Tensor]:
-        terms = functional_call(self.template, (params, buffers), (x,), {"weight": weight, "noise": noise})
+        terms = functional_call(self.template, (params, buffers), (x,), {"weight": weight, "noise": Drawn(noise)})
         return terms.loss, terms.stacked().detach()
-
-    @torch.no_grad()
-    def _adam(self, grads: dict) -> None:
-        """torch.optim.Adam's update, per member, on the stacked tensors (bias corrections in double)."""
-        self.steps += 1
-        step_size = self.config.lr / (1 - ADAM_BETAS[0] ** self.steps)
-        correction2_sqrt = torch.sqrt(1 - ADAM_BETAS[1] ** self.steps)
-        for name in self.names:
-            g, p = grads[name], self.params[name]
-            shape = (-1,) + (1,) * (p.dim() - 1)
-            self.exp_avg[name].lerp_(g, 1 - ADAM_BETAS[0])
-            self.exp_avg_sq[name].mul_(ADAM_BETAS[1]).addcmul_(g, g, value=1 - ADAM_BETAS[1])
-            denom = (self.exp_avg_sq[name].sqrt() / correction2_sqrt.to(p.dtype).view(shape)).add_(ADAM_EPS)
-            p.sub_(step_size.to(p.dtype).view(shape) * (self.exp_avg[name] / denom))
 
     def train_members(self, weights: list[float]) -> list[dict]:
         """One epoch for every active member; returns each member's ``train_*`` step means."""
@@ -144,7 +113,7 @@ class PackedTrainer:
             x = torch.stack(xs)
             noise = torch.stack([n.normal(self.noise_draws, x.shape[1], self.latent_dim) for n in noises])
             grads, terms = self._gradients(self.params, self.buffers, x, noise, stacked_weights)
-            self._adam(grads)
+            self.optimizer.step(self.params, grads)
             steps.append(terms)
         step_terms = torch.stack(steps, dim=1)  # [G, steps, terms]
         return [run.epoch_terms(list(step_terms[p]), w) for p, (run, w) in enumerate(zip(members, weights))]

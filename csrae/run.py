@@ -1,7 +1,7 @@
 """Training runs end to end: build, train (resumably, alone or packed), save; and load them back.
 
 A run directory holds ``checkpoint.pt`` (the resumable state),
-``model.pt`` (the run's spec and best weights), ``history.csv`` (per-epoch
+``model.pt`` (the run's spec and best weights; :mod:`csrae.saved` reads it back), ``history.csv`` (per-epoch
 metrics) and, written last, ``summary.json`` (the best epoch, the run's
 definition, key and provenance), for the runs of both studies (a
 semi-supervised run adds ``metrics.json``).  In the workflow each run has
@@ -71,15 +71,6 @@ class RunSpec:
     def from_dict(cls, d: dict) -> "RunSpec":
         train_config = cls.__dataclass_fields__["train"].default_factory
         return cls(**{**d, "train": train_config(**d["train"])})
-
-
-def spec_from_dict(d: dict) -> RunSpec:
-    """A saved spec of either study (a semi-supervised one names its label budget)."""
-    if "labels" in d:
-        from csrae.semisupervised.training import SemiSupervisedSpec  # it builds on this module
-
-        return SemiSupervisedSpec.from_dict(d)
-    return RunSpec.from_dict(d)
 
 
 def default_device() -> torch.device:
@@ -237,20 +228,3 @@ def save_model(model, spec, path: Path, diverged: dict | None = None) -> None:
         torch.save({"spec": spec.to_dict(), "state_dict": state, "diverged": diverged}, f)
 
     atomic_write(path, write)
-
-
-def read_saved(path: str | Path) -> dict:
-    """A ``model.pt`` as saved (read with ``weights_only=True``)."""
-    return torch.load(path, map_location="cpu", weights_only=True)
-
-
-def load_model(path: str | Path, source, device="cpu") -> tuple[torch.nn.Module, RunSpec]:
-    """Rebuild a saved model of either study on ``device`` (read with ``weights_only=True``); ``source`` is
-    what its spec builds from: the :class:`Dataset`, or a semi-supervised run's ``LabelledSplit``."""
-    saved = read_saved(path)
-    if saved["state_dict"] is None:
-        raise ValueError(f"{path} holds no weights: the run {describe_divergence(saved['diverged'])}")
-    spec = spec_from_dict(saved["spec"])
-    model = spec.build(source)
-    model.load_state_dict(saved["state_dict"])
-    return model.to(device).eval(), spec

@@ -26,7 +26,8 @@ from csrae.metrics.features import (
 from csrae.metrics.frechet import ReferenceStatistics
 from csrae.naming import describe_divergence, setting_id, structure_id
 from csrae.provenance import provenance
-from csrae.run import default_device, load_model, read_saved, spec_from_dict
+from csrae.run import default_device
+from csrae.saved import load_model, read_saved, spec_from_dict
 from csrae.store import content_key, file_digest, read_record, result_folder
 from csrae.versions import versions
 

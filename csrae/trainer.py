@@ -29,6 +29,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 import torch
 from torch import Tensor
@@ -38,12 +39,12 @@ from csrae.gaussian import Noise
 from csrae.io import atomic_write, atomic_write_text
 from csrae.models import Autoencoder, LossTerms
 from csrae.naming import describe_divergence
+from csrae.optim import adam
 from csrae.store import set_aside
 
 CHECKPOINT = "checkpoint.pt"
 NOISE_SEED_OFFSET = 1 << 32  # the noise generator's seed is the run's seed plus this
 TERMS = LossTerms.NAMES
-ADAM_BETAS, ADAM_EPS = (0.9, 0.999), 1e-8  # paper Table IV(a); the packed trainer applies the same update
 
 
 @dataclass
@@ -252,8 +253,45 @@ def cpu_copy(state: dict) -> dict:
     return {k: v.detach().to("cpu", copy=True) for k, v in state.items()}
 
 
-def adam(model: torch.nn.Module, config: TrainConfig) -> torch.optim.Adam:
-    return torch.optim.Adam(model.parameters(), lr=config.lr, betas=ADAM_BETAS, eps=ADAM_EPS)
+@runtime_checkable
+class Trainable(Protocol):
+    """What :class:`ModelTrainer` trains: a module whose ``loss(*batch, weight, noise)`` returns
+    :class:`csrae.models.LossTerms` (batch means; ``loss`` is minimised), drawing every random number from
+    ``noise`` (:class:`csrae.gaussian.Noise`), with ``weight`` its regulariser's target weight (0: none),
+    reached through the warm-up."""
+
+    weight: float
+
+    def loss(self, *batch, weight=None, noise=None) -> LossTerms: ...
+
+    def state_dict(self) -> dict: ...
+
+    def load_state_dict(self, state: dict): ...
+
+
+@runtime_checkable
+class Pack(Protocol):
+    """What :func:`fit` trains: one or more runs (``runs``, their ``models`` and target ``weights``), of
+    which those at ``active`` go on.  Each epoch ``train_members(weights)`` and ``validate_members()`` return
+    one row of metrics per active member (training records a divergence in the member's run);
+    ``member_state`` / ``member_optimizer_state`` give an active member's weights and optimiser state to
+    checkpoint; ``keep(positions)`` drops the other members from the active ones."""
+
+    runs: list[RunState]
+    models: list
+    targets: list[float]
+    active: list[int]
+    label: str
+
+    def train_members(self, weights: list[float]) -> list[dict]: ...
+
+    def validate_members(self) -> list[dict]: ...
+
+    def member_state(self, position: int) -> dict: ...
+
+    def member_optimizer_state(self, position: int) -> dict: ...
+
+    def keep(self, positions: list[int]) -> None: ...
 
 
 class ModelTrainer:
@@ -264,7 +302,7 @@ class ModelTrainer:
     def __init__(self, model: torch.nn.Module, run: RunState, device: str | torch.device):
         self.device = torch.device(device)
         self.model, self.run, self.config = model.to(self.device), run, run.config
-        self.optimizer = adam(model, run.config)
+        self.optimizer = adam(model.parameters(), run.config.lr)
         restored = run.load()
         if restored:
             self.model.load_state_dict(restored[0])
@@ -315,13 +353,12 @@ class Trainer(ModelTrainer):
         super().__init__(model, RunState(config, state_dir, log, device=device), device)
         self.data = data
         self.x_val = data.inputs("val").to(self.device)
-        self.latent_dim = latent_dim(model, data)
 
     def train_epoch(self, weight: float) -> dict:
         self.model.train()
         noise, steps = self.run.noise(self.device), []
         for x in self.run.batches(self.data):
-            terms = self.model.loss(x, weight, noise.normal(self.model.noise_draws, len(x), self.latent_dim))
+            terms = self.model.loss(x, weight, noise)
             self.optimizer.zero_grad(set_to_none=True)
             terms.loss.backward()
             self.optimizer.step()
@@ -331,12 +368,11 @@ class Trainer(ModelTrainer):
     @torch.no_grad()
     def validate(self) -> dict:
         self.model.eval()
-        noise = self.run.noise(self.device).normal(self.model.noise_draws, len(self.x_val), self.latent_dim)
-        terms = self.model.loss(self.x_val, noise=noise)
+        terms = self.model.loss(self.x_val, noise=self.run.noise(self.device))
         return {f"val_{name}": getattr(terms, name).item() for name in TERMS}
 
 
-def fit(pack) -> list[dict | None]:
+def fit(pack: Pack) -> list[dict | None]:
     """The one epoch loop of every trainer: a :class:`ModelTrainer` (a pack of one) or a
     :class:`csrae.packed.PackedTrainer`.
 

@@ -6,7 +6,8 @@ import pytest
 
 from csrae.data import prepare_dataset
 from csrae.evaluation import EvalConfig, evaluate
-from csrae.run import RunSpec, load_model, train_run
+from csrae.run import RunSpec, train_run
+from csrae.saved import load_model
 from csrae.trainer import TrainConfig
 from tests.fixtures import WRITERS
 from tests.test_models import HPARAMS

@@ -144,7 +144,7 @@ def mnist5k_run(tmp_path_factory):
 
 def test_evaluate_reports_every_metric_with_its_labels(mnist5k_run):
     from csrae.evaluation import EvalConfig, evaluate
-    from csrae.run import load_model
+    from csrae.saved import load_model
 
     root, data = mnist5k_run
     model, _ = load_model(root / "run" / "model.pt", data)

@@ -95,8 +95,11 @@ def test_a_diverging_member_leaves_the_pack_and_the_others_are_unaffected(data, 
         assert_same_run(train_alone(runs[i], data, tmp_path / f"alone{i}"), (models[i], histories[i]))
 
 
-def test_a_killed_pack_resumes_exactly_and_a_member_can_resume_alone(data, tmp_path, monkeypatch, kill_after_saves):
-    runs = specs("MixtureCSRAE", epochs=4)
+@pytest.mark.parametrize("model", ["MixtureCSRAE", "MixtureVAE", "WAE"])
+def test_a_killed_pack_resumes_exactly_and_a_member_can_resume_alone(
+    model, data, tmp_path, monkeypatch, kill_after_saves
+):
+    runs = specs(model, epochs=4)
     models, histories, _ = train_packed(runs, data, [tmp_path / f"full{i}" for i in range(3)])
 
     dirs = [tmp_path / f"killed{i}" for i in range(3)]

@@ -179,8 +179,10 @@ def test_prior_per_class_matches_each_label_with_its_own_components(tmp_path):
         torch.testing.assert_close(value[i], expected)
     every_class = torch.eye(2)[:, None, :].expand(-1, 5, -1)  # the unlabelled term's sum over classes
     assert cauchy_schwarz_to_class_prior(model.prior, loc, logvar, every_class).shape == (2, 5)
-    with pytest.raises(ValueError, match="MixtureCSRAE on single-label data only, got CSRAE"):
+    with pytest.raises(ValueError, match="D_CS's mixture prior per class; CSRAE .* has none"):
         build_m2("CSRAE", {"lambda": 1.0, "alpha": 1.0}, split.data, LabelSpace(2, False), 4, 1.0, 1.0, True)
+    with pytest.raises(ValueError, match="single-label data only, got MixtureCSRAE on multi-label data"):
+        build_m2("MixtureCSRAE", hparams, split.data, LabelSpace(2, True), 4, 1.0, 1.0, True)
 
 
 def test_killed_run_resumes_to_the_same_weights(tmp_path):
@@ -250,7 +252,7 @@ def test_metrics_record_names_the_run(tmp_path):
 
 def test_a_saved_semisupervised_run_loads_back_with_the_library_loader(tmp_path):
     """One run layout and one loader for both studies: ``load_model`` rebuilds an M2 from its split."""
-    from csrae.run import load_model
+    from csrae.saved import load_model
     from csrae.semisupervised.training import train_semisupervised
 
     split = class_split(two_clusters((200, 50, 50)), 10, seed=0)

@@ -15,7 +15,8 @@ from csrae import versions
 from csrae.data import Dataset
 from csrae.evaluation import EvalConfig
 from csrae.lock import RunLock, RunLocked
-from csrae.run import RunSpec, read_saved, train_sweep
+from csrae.run import RunSpec, train_sweep
+from csrae.saved import read_saved
 from csrae.steps import evaluate_runs
 from csrae.store import content_key, unused, write_in_use, write_manifest
 from csrae.trainer import CHECKPOINT, TrainConfig

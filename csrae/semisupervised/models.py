@@ -8,8 +8,8 @@ With a labelled point (eq. 25, written as a loss to minimise)
 
     L(x, y) = −E_q(z|x,y)[log p(x|z,y)] + w · R(q(z|x,y) ‖ p(z)) − β_y · log p(y),
 
-R being the model's regulariser on z (KL for the VAE and the VampPriorVAE,
-D_CS for CSRAE and MixtureCSRAE, weighted by β or λ); for an observed y,
+R being the model's divergence on z (:mod:`csrae.registry`: KL for the VAE
+and the VampPriorVAE, D_CS for CSRAE and MixtureCSRAE, weighted by β or λ); for an observed y,
 q(y|x) is the point mass at y and KL(q(y|x) ‖ p(y)) = −log p(y).  Without a
 label (eq. 26) y is marginalised under q(y|x), which makes the y-term the
 KL divergence itself:
@@ -23,7 +23,7 @@ labelled points: J = mean_l L + mean_u U + α · mean_l (−log q(y|x)).
 The prior on y is uniform (p(y_i = 1) = ½ for each output), which is what
 label-balanced batches make of the training distribution.
 
-With ``prior_per_class`` (MixtureCSRAE, single-label data) the regulariser
+With ``prior_per_class`` (D_CS to a mixture prior, single-label data) the regulariser
 is D_CS(q(z|x, y) ‖ p(z|y)), p(z|y) the prior's components k ≡ y (mod the
 number of classes): the labels condition the prior (Sec. 3.3), so the
 prior-matching term, not only the decoder, tells the classes apart
@@ -37,18 +37,13 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from csrae import registry, regularisers
 from csrae.gaussian import Noise
 from csrae.likelihoods import Likelihood, make_likelihood
-from csrae.models import (
-    LossTerms,
-    build_prior,
-    cauchy_schwarz_to_mixture,
-    cauchy_schwarz_to_prior,
-    sampled_kl,
-    standard_kl,
-)
-from csrae.naming import SSL_HYPERPARAMETERS, SUPERVISED_MODELS, WEIGHT_NAME
+from csrae.models import LossTerms, build_prior
+from csrae.naming import SUPERVISED_MODELS, ssl_hyperparameters
 from csrae.networks import FACE_ENCODER_DIM, OnImages, face_decoder, face_encoder, mlp
+from csrae.regularisers import cauchy_schwarz_to_mixture
 
 
 def cauchy_schwarz_to_class_prior(prior, loc: Tensor, logvar: Tensor, y: Tensor) -> Tensor:
@@ -62,13 +57,6 @@ def cauchy_schwarz_to_class_prior(prior, loc: Tensor, logvar: Tensor, y: Tensor)
     )
 
 
-# The regulariser on z of each semi-supervised model (Sec. 4.5 compares these four).
-Z_REGULARISERS = {
-    "VAE": standard_kl,
-    "VampPriorVAE": sampled_kl,
-    "CSRAE": cauchy_schwarz_to_prior,
-    "MixtureCSRAE": cauchy_schwarz_to_prior,
-}
 LABEL_EMBEDDING = 256  # h_y: FC 256, ReLU, FC 256, ReLU (Table VI)
 
 
@@ -149,12 +137,12 @@ class M2(nn.Module):
         self.h_y = nn.Sequential(mlp([labels.size, LABEL_EMBEDDING, LABEL_EMBEDDING], nn.ReLU), nn.ReLU())
         self.q_y = mlp([h_x_dim, 300, labels.size], nn.ReLU)
         self.q_z = mlp([h_x_dim + LABEL_EMBEDDING, 300, 2 * latent_dim], nn.ReLU)
-        self.regulariser_fn = Z_REGULARISERS[model]
+        self.divergence = regularisers.divergence(registry.model(model).divergence)
         self.weight, self.alpha, self.beta_y, self.temperature = weight, alpha, beta_y, temperature
-        if prior_per_class and (model != "MixtureCSRAE" or labels.multi_label):
+        if prior_per_class and labels.multi_label:
             raise ValueError(
-                f"prior_per_class takes a mixture prior's components per class: MixtureCSRAE on single-label "
-                f"data only, got {model} on {'multi-label' if labels.multi_label else 'single-label'} data"
+                "prior_per_class takes a mixture prior's components per class: single-label data only, "
+                f"got {model} on multi-label data"
             )
         self.prior_per_class = prior_per_class
         self.latent_dim = latent_dim
@@ -186,7 +174,7 @@ class M2(nn.Module):
         if self.prior_per_class:
             regulariser = cauchy_schwarz_to_class_prior(self.prior, loc, logvar, y)
         else:
-            regulariser = self.regulariser_fn(self.prior, loc, logvar, eps)
+            regulariser = self.divergence.function(self.prior, loc, logvar, eps)
         return -self.likelihood.log_prob(x, params), regulariser
 
     def loss(self, x_l: Tensor | None, y_l: Tensor | None, x_u: Tensor | None, weight=None, noise=None):
@@ -283,18 +271,23 @@ def build_m2(
     temperature: float,
     prior_per_class: bool = False,
 ) -> M2:
-    """M2 for ``model`` ∈ VAE, VampPriorVAE, CSRAE, MixtureCSRAE; ``hparams`` adds α to the model's own."""
-    if model not in Z_REGULARISERS:
-        raise ValueError(f"unknown semi-supervised model {model!r}; choose one of {sorted(Z_REGULARISERS)}")
-    if set(hparams) != set(SSL_HYPERPARAMETERS[model]):
-        raise ValueError(f"semi-supervised {model} takes {sorted(SSL_HYPERPARAMETERS[model])}, got {sorted(hparams)}")
+    """M2 for a semi-supervised model of the registry; ``hparams`` adds α to the model's own."""
+    names = ssl_hyperparameters(model)
+    if set(hparams) != set(names):
+        raise ValueError(f"semi-supervised {model} takes {sorted(names)}, got {sorted(hparams)}")
+    entry = registry.model(model)
+    if prior_per_class and not entry.per_class_prior(hparams):
+        raise ValueError(
+            f"prior_per_class takes the components of D_CS's mixture prior per class; {model} "
+            f"{hparams} has none: set semisupervised.training.prior_per_class false"
+        )
     likelihood = make_likelihood(data.likelihood)
     h_x, h_x_dim = feature_network(data.architecture, data.data_dim, data.image_shape)
     out_dim = likelihood.params_per_dim * data.data_dim
     decoder = decoder_network(data.architecture, latent_dim + LABEL_EMBEDDING, out_dim, data.image_shape)
     m2 = M2(
         model, h_x, h_x_dim, decoder, likelihood, labels, latent_dim,
-        float(hparams[WEIGHT_NAME[model]]), float(hparams["alpha"]), beta_y, temperature, prior_per_class,
+        float(hparams[entry.weight]), float(hparams["alpha"]), beta_y, temperature, prior_per_class,
     )  # fmt: skip
     if prior_per_class and int(hparams["K"]) < labels.size:
         raise ValueError(
@@ -302,8 +295,8 @@ def build_m2(
             f"set K >= {labels.size}, got K={hparams['K']}"
         )
     m2.prior = build_prior(
-        model,
-        hparams,
+        entry.prior_of(hparams),
+        hparams.get("K"),
         m2.marginal_posterior,
         data.data_dim,
         latent_dim,

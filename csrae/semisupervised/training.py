@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from csrae import registry
 from csrae.io import atomic_write_text
 from csrae.lock import RunLock
 from csrae.metrics.classification import error_rate, f1_scores
@@ -43,7 +44,7 @@ class SemiSupervisedConfig(TrainConfig):
     pretrain_epochs: int = 0
     beta_y: float = 1.0
     temperature: float = 0.67
-    prior_per_class: bool = False  # MixtureCSRAE: p(z|y) = the prior's components of class y
+    prior_per_class: bool = False  # D_CS to a mixture prior: p(z|y) = the prior's components of class y
     eval_batch_size: int = 500
 
     def __post_init__(self):
@@ -75,7 +76,7 @@ class SemiSupervisedSpec(RunSpec):
         t = self.train
         return build_m2(
             self.model, self.hparams, split.data, split.labels, self.latent_dim, t.beta_y, t.temperature,
-            t.prior_per_class and self.model == "MixtureCSRAE",
+            t.prior_per_class and registry.model(self.model).per_class_prior(self.hparams),
         )  # fmt: skip
 
 

@@ -6,17 +6,17 @@ from snakemake.utils import validate
 
 from csrae.data.faces import ACTION_UNITS, N_FOLDS, read_index
 from csrae.kernels import pin_cpu_kernels
+from csrae import registry
 from csrae.naming import (
-    HYPERPARAMETERS,
-    SSL_HYPERPARAMETERS,
     SUPERVISED_MODELS,
     SUPERVISED_SETTING,
-    WEIGHT_NAME,
     budget_alphas,
     labels_id,
     parse_labels_id,
+    ssl_hyperparameters,
     structure_id,
     sweep_settings,
+    weight_name,
 )
 from csrae.selection import CRITERIA
 from csrae.semisupervised.selection import AU_TABLE
@@ -124,7 +124,7 @@ for _dataset in FACE_DATASETS:
 
 wildcard_constraints:
     dataset="|".join(sorted(set(PREPARED + SSL_DATASETS))),
-    model="|".join(HYPERPARAMETERS),
+    model="|".join(registry.MODELS),
     study="|".join(CRITERIA),
     hp="[^/]+",
     structure="z=[^/]+",
@@ -282,9 +282,26 @@ def all_selections(study):
     ]
 
 
-def mixture_priors(dataset):
-    grid = model_grids(dataset).get("MixtureCSRAE", {"prior": []})
-    return grid["prior"]
+def prior_models(dataset):
+    """The dataset's models whose grid chooses among mixture priors (Figures 4 and 7)."""
+    return [m for m, grid in model_grids(dataset).items() if "prior" in grid]
+
+
+def check_grids():
+    """Every model grid against the registry (names, hyperparameters, types), before any job."""
+    for where, grids in [("models", config["models"])] + [
+        (f"datasets.{d}.models", s.get("models", {}))
+        for d, s in config["datasets"].items()
+    ]:
+        for model, grid in grids.items():
+            registry.model(model).check_grid(grid, f"{where}.{model}")
+    for model, grid in SSL.get("models", {}).items():
+        ssl_hyperparameters(model)  # a model with a semi-supervised variant
+        rest = {k: v for k, v in grid.items() if k != "alpha"}
+        registry.model(model).check_grid(rest, f"semisupervised.models.{model}")
+
+
+check_grids()
 
 
 def check_figure2():
@@ -351,14 +368,12 @@ def all_outputs():
         outputs += [
             f"results/figures/figure3_{dataset}_{model}.png"
             for model in model_grids(dataset)
-            if model != "VAE"
         ]
-        if mixture_priors(dataset):
-            outputs.append(f"results/figures/figure4_{dataset}.png")
-        if dataset in IMAGE_DATASETS and {"mog", "mog-direct"} & set(
-            mixture_priors(dataset)
-        ):
-            outputs.append(f"results/figures/figure7_{dataset}.png")
+        for model in prior_models(dataset):
+            outputs.append(f"results/figures/figure4_{dataset}_{model}.png")
+            priors = set(model_grids(dataset)[model]["prior"])
+            if dataset in IMAGE_DATASETS and {"mog", "mog-direct"} & priors:
+                outputs.append(f"results/figures/figure7_{dataset}_{model}.png")
     outputs += expand(
         f"results/figures/{{kind}}_{{dataset}}.png",
         kind=("samples", "reconstructions"),

@@ -32,18 +32,22 @@ def ssl_settings(dataset, model, budget):
         return [SUPERVISED_SETTING]
     latent_dim = SSL["datasets"][dataset].get("latent_dim", SSL["latent_dim"])
     grid = SSL["models"][model]
-    if ssl_training(dataset).get("prior_per_class") and model == "MixtureCSRAE":
+    entry = registry.model(model)
+    per_class = any(
+        entry.per_class_prior({"prior": p}) for p in grid.get("prior", [entry.prior])
+    )
+    if ssl_training(dataset).get("prior_per_class") and per_class:
         if min(grid["K"]) < DIGIT_CLASSES:
             raise ValueError(
                 f"semisupervised: prior_per_class gives each of the {DIGIT_CLASSES} digit classes its "
-                f"own prior components: MixtureCSRAE's K must be >= {DIGIT_CLASSES}, got {grid['K']}"
+                f"own prior components: {model}'s K must be >= {DIGIT_CLASSES}, got {grid['K']}"
             )
     alpha = SSL["datasets"][dataset].get("alpha", grid["alpha"])
     alphas = budget_alphas(
         alpha, parse_labels_id(budget), fraction=dataset in FACE_DATASETS
     )
     grid = grid | {"alpha": alphas}
-    return sweep_settings(model, grid, [latent_dim], SSL_HYPERPARAMETERS[model])
+    return sweep_settings(model, grid, [latent_dim], ssl_hyperparameters(model))
 
 
 def ssl_budgets(dataset, model):

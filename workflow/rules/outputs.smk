@@ -95,7 +95,7 @@ if "figure2" in config:  # Figure 2 is optional (a 2-D dataset)
         params:
             seed=config["seeds"][0],
             model=config["figure2"]["model"],
-            weight=WEIGHT_NAME[config["figure2"]["model"]],
+            weight=weight_name(config["figure2"]["model"]),
         script:
             "../scripts/figure2.py"
 
@@ -115,23 +115,23 @@ rule figure3:
     conda:
         "../../envs/csrae.yaml"
     params:
-        weight=lambda wildcards: WEIGHT_NAME[wildcards.model],
+        weight=lambda wildcards: weight_name(wildcards.model),
     script:
         "../scripts/figure3.py"
 
 
 rule figure4:
     input:
-        sweep="results/selection/generative/{dataset}/MixtureCSRAE_sweep.csv",
+        sweep="results/selection/generative/{dataset}/{model}_sweep.csv",
     output:
         report(
-            "results/figures/figure4_{dataset}.png",
+            "results/figures/figure4_{dataset}_{model}.png",
             caption="../report/figure4.rst",
             category="Figures",
-            labels={"figure": "Figure 4", "dataset": "{dataset}"},
+            labels={"figure": "Figure 4", "dataset": "{dataset}", "model": "{model}"},
         ),
     log:
-        "results/logs/figure4/{dataset}.log",
+        "results/logs/figure4/{dataset}_{model}.log",
     conda:
         "../../envs/csrae.yaml"
     script:
@@ -140,17 +140,17 @@ rule figure4:
 
 rule figure7:
     input:
-        selected="results/selection/generative/{dataset}/MixtureCSRAE.json",
+        selected="results/selection/generative/{dataset}/{model}.json",
         data=rules.prepare_dataset.output.data,
     output:
         report(
-            "results/figures/figure7_{dataset}.png",
+            "results/figures/figure7_{dataset}_{model}.png",
             caption="../report/figure7.rst",
             category="Figures",
-            labels={"figure": "Figure 7", "dataset": "{dataset}"},
+            labels={"figure": "Figure 7", "dataset": "{dataset}", "model": "{model}"},
         ),
     log:
-        "results/logs/figure7/{dataset}.log",
+        "results/logs/figure7/{dataset}_{model}.log",
     conda:
         "../../envs/csrae.yaml"
     script:

@@ -13,7 +13,7 @@ rule train_semisupervised:
     benchmark:
         f"results/benchmarks/semisupervised/{SSL_JOB}/{{job}}.tsv"
     wildcard_constraints:
-        model="|".join(SSL_HYPERPARAMETERS),
+        model="|".join([*registry.semisupervised_models(), *SUPERVISED_MODELS]),
         labels=r"all|n=\d+|p=[0-9.]+",
         fold=r"\d+",
     conda:

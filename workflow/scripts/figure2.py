@@ -23,4 +23,5 @@ for entry in manifest_entries(snakemake.input):
             continue
         panels.append((hp[snakemake.params.weight], dict(artefacts)))
 panels.sort(key=lambda panel: panel[0])
-figure2(panels, panels[0][1]["prior_loc"] if model == "MixtureCSRAE" else None, snakemake.output[0])
+prior_loc = panels[0][1]["prior_loc"]
+figure2(panels, prior_loc if len(prior_loc) > 1 else None, snakemake.output[0])  # a mixture's components

@@ -1,4 +1,4 @@
-"""Figure 4: MoG vs VampPrior prior over K and the latent dimension (MixtureCSRAE)."""
+"""Figure 4: MoG vs VampPrior prior over K and the latent dimension, for a model whose grid chooses the prior."""
 
 import sys
 
@@ -7,4 +7,4 @@ import pandas as pd
 from csrae.figures import figure4
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
-figure4(pd.read_csv(snakemake.input.sweep), snakemake.output[0])
+figure4(pd.read_csv(snakemake.input.sweep), snakemake.wildcards.model, snakemake.output[0])

@@ -1,4 +1,4 @@
-"""Figure 7: samples from every component of the selected MixtureCSRAE prior with the most components,
+"""Figure 7: samples from every component of the selected mixture prior with the most components,
 with each component's usage by the test codes and its divergence from their aggregate posterior (as its
 evaluation recorded them)."""
 
@@ -10,7 +10,7 @@ import numpy as np
 
 from csrae.data import Dataset
 from csrae.figures import figure7
-from csrae.run import load_model
+from csrae.saved import load_model
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 selection = json.loads(Path(snakemake.input.selected).read_text())
@@ -22,7 +22,7 @@ model, spec = load_model(run / "model.pt", data)
 fit = {name: record[f"prior_{name}"] for name in ("usage", "component_cs", "effective_components")}
 images = model.sample_components(4, list(range(spec.hparams["K"]))).numpy()
 title = (
-    f"MixtureCSRAE {choice['hp']}: one column per component; "
+    f"{snakemake.wildcards.model} {choice['hp']}: one column per component; "
     f"{fit['effective_components']:.1f} effective of {spec.hparams['K']}"
 )
 figure7(images, data.image_shape, fit, title, snakemake.output[0])
