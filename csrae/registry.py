@@ -149,6 +149,23 @@ def model(name: str) -> ModelType:
     return MODELS[name]
 
 
+def check_model_grids(config: dict) -> None:
+    """Every model grid of a workflow config (``models``, ``datasets.<d>.models``,
+    ``semisupervised.models``) against the registry, or a ValueError naming the key and the fix."""
+    grids = [("models", config.get("models", {}))]
+    grids += [(f"datasets.{d}.models", s.get("models", {})) for d, s in config.get("datasets", {}).items()]
+    for where, models in grids:
+        for name, grid in models.items():
+            model(name).check_grid(grid, f"{where}.{name}")
+    for name, grid in config.get("semisupervised", {}).get("models", {}).items():
+        if not model(name).semisupervised:
+            raise ValueError(
+                f"semisupervised.models.{name}: {name} has no semi-supervised variant; "
+                f"choose among {semisupervised_models()}"
+            )
+        model(name).check_grid({k: v for k, v in grid.items() if k != "alpha"}, f"semisupervised.models.{name}")
+
+
 def semisupervised_models() -> list[str]:
     return [name for name, entry in MODELS.items() if entry.semisupervised]
 

@@ -36,14 +36,17 @@ def workdir_with(tmp_path, config_path):
 @pytest.mark.parametrize(
     "change,message",
     [
-        ({"models": {"WAE": {"beta": [1.0]}}}, "('WAE' was unexpected)\n.*On instance['models']"),
-        (
-            {"models": {"CSRAE": {"lambda": [-0.5]}}},
-            "-0.5 is less than the minimum of 0.*instance['models']['CSRAE']['lambda'][0]",
-        ),
+        ({"models": {"Flow": {"beta": [1.0]}}}, "unknown model 'Flow'; choose one of ['VAE'"),
+        ({"models": {"WAE": {"beta": [1.0]}}}, "models.WAE: WAE takes the hyperparameters ['lambda']"),
+        ({"models": {"CSRAE": {"lambda": [-0.5]}}}, "models.CSRAE.lambda: -0.5 is less than 0"),
         (
             {"models": {"MixtureCSRAE": {"lambda": [1.0], "K": [0], "prior": ["mog"]}}},
-            "0 is less than the minimum of 1.*['MixtureCSRAE']['K'][0]",
+            "models.MixtureCSRAE.K: 0 is less than 1",
+        ),
+        ({"models": {"CSRAE": {"lambda": []}}}, "[] should be non-empty.*['models']"),
+        (
+            {"semisupervised": {"models": {"WAE": {"lambda": [1.0], "alpha": [1.0]}}}},
+            "semisupervised.models.WAE: WAE has no semi-supervised variant",
         ),
         ({"datasets": {"cifar": {"latent_dim": 40}}}, "'cifar' is not one of.*On instance['datasets']"),
         ({"datasets": {"mnist5k": {"latent_dim": [40, 40]}}}, "is not valid under any of the given schemas"),
@@ -74,9 +77,12 @@ def workdir_with(tmp_path, config_path):
     ],
 )
 def test_bad_config_is_refused_naming_the_key(change, message):
-    """The schema, in-process, as the Snakefile applies it (``snakemake.utils.validate``)."""
+    """The schema and the registry's checks, in-process, as the Snakefile applies them
+    (``snakemake.utils.validate``, then :func:`csrae.registry.check_model_grids`)."""
     from snakemake.exceptions import WorkflowError
     from snakemake.utils import validate
+
+    from csrae.registry import check_model_grids
 
     config = yaml.safe_load((ROOT / ".test" / "config" / "config.yaml").read_text())
     for key, value in change.items():
@@ -84,9 +90,11 @@ def test_bad_config_is_refused_naming_the_key(change, message):
     schema = str(ROOT / "workflow" / "schemas" / "config.schema.yaml")
     if message is None:  # a valid change
         validate(config, schema)
+        check_model_grids(config)
         return
-    with pytest.raises(WorkflowError) as error:
+    with pytest.raises((WorkflowError, ValueError)) as error:
         validate(config, schema)
+        check_model_grids(config)
     assert re.search(re.escape(message).replace(r"\.\*", ".*"), str(error.value), re.DOTALL), str(error.value)
 
 
@@ -98,8 +106,7 @@ def test_bad_config_fails_before_any_job(tmp_path):
     (tmp_path / "config" / "config.yaml").write_text(yaml.safe_dump(config))
     result = snakemake(tmp_path, "-n", check=False)
     output = result.stdout + result.stderr
-    assert result.returncode != 0 and "Error validating config file" in output
-    assert "-0.5 is less than the minimum of 0" in output and "['models']['CSRAE']['lambda'][0]" in output
+    assert result.returncode != 0 and "models.CSRAE.lambda: -0.5 is less than 0" in output
     assert not (tmp_path / "results").exists()
 
 

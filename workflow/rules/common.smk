@@ -24,6 +24,9 @@ from csrae.store import content_key
 from csrae.versions import COMPONENTS, versions
 
 validate(config, schema="../schemas/config.schema.yaml")
+registry.check_model_grids(
+    config
+)  # names, hyperparameters and their types, before any job
 
 # MKL's kernels for every job (set before any job imports torch; a cluster job re-reads this file).
 pin_cpu_kernels(config["cpu_kernels"])
@@ -285,23 +288,6 @@ def all_selections(study):
 def prior_models(dataset):
     """The dataset's models whose grid chooses among mixture priors (Figures 4 and 7)."""
     return [m for m, grid in model_grids(dataset).items() if "prior" in grid]
-
-
-def check_grids():
-    """Every model grid against the registry (names, hyperparameters, types), before any job."""
-    for where, grids in [("models", config["models"])] + [
-        (f"datasets.{d}.models", s.get("models", {}))
-        for d, s in config["datasets"].items()
-    ]:
-        for model, grid in grids.items():
-            registry.model(model).check_grid(grid, f"{where}.{model}")
-    for model, grid in SSL.get("models", {}).items():
-        ssl_hyperparameters(model)  # a model with a semi-supervised variant
-        rest = {k: v for k, v in grid.items() if k != "alpha"}
-        registry.model(model).check_grid(rest, f"semisupervised.models.{model}")
-
-
-check_grids()
 
 
 def check_figure2():
