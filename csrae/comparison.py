@@ -22,9 +22,9 @@ import pandas as pd
 
 from csrae.naming import structure_id
 from csrae.registry import FACE_REFERENCE_MODEL, REFERENCE_MODEL
+from csrae.metrics.registry import higher_is_better
 from csrae.paired import (
     Interval,
-    higher_is_better,
     improvement,
     paired_improvement,
     pairs,

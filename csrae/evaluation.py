@@ -22,6 +22,7 @@ from csrae.metrics.frechet import (
 )
 from csrae.metrics.knn import knn_errors
 from csrae.metrics.prior_fit import prior_fit
+from csrae.metrics.registry import METRICS
 from csrae.models import Autoencoder
 
 
@@ -87,7 +88,8 @@ def evaluate(
         z_train = latent_samples(model, data.inputs("train").to(device))
         for split, x, prefix in (("val", x_val, "val_"), ("test", x_test, "")):
             errors = knn_errors(z_train, data.y["train"], latent_samples(model, x), data.y[split], config.knn_k)
-            metrics |= {f"{prefix}knn_error_k{k}": e for k, e in errors.items()}
+            columns = METRICS["knn_error"].columns(errors)
+            metrics |= {prefix + column: error for column, error in zip(columns, errors.values())}
         metrics["val_knn_error"] = metrics[f"val_knn_error_k{min(config.knn_k)}"]  # the kNN study's criterion
 
     n_fid = min(config.fid_samples, len(x_test))

@@ -10,6 +10,7 @@ import numpy as np  # noqa: E402
 from scipy.stats import norm  # noqa: E402
 
 from csrae.io import atomic_write  # noqa: E402
+from csrae.metrics.registry import METRICS  # noqa: E402
 from csrae.naming import parse_setting_id  # noqa: E402
 from csrae.registry import MIXTURE_PRIORS, PRIOR_NAMES  # noqa: E402
 
@@ -64,8 +65,9 @@ def figure3(summary, weight_name: str, path) -> None:
         axes[1].scatter(rows["val_criterion"], rows["fid"], s=sizes)
         axes[2].scatter(rows["val_criterion"], -rows["test_ll"], s=sizes)
     axes[0].set(xlabel="test regulariser", ylabel="test RE", title=f"(a) RE vs regulariser (size ∝ {weight_name})")
-    axes[1].set(xlabel="validation RE + regulariser", ylabel="FID", title="(b) selection criterion vs FID")
-    axes[2].set(xlabel="validation RE + regulariser", ylabel="test −LL (nats)", title="(c) selection criterion vs −LL")
+    fid, ll = METRICS["fid"].label, METRICS["test_ll"].label
+    axes[1].set(xlabel="validation RE + regulariser", ylabel=fid, title=f"(b) selection criterion vs {fid}")
+    axes[2].set(xlabel="validation RE + regulariser", ylabel=f"−{ll}", title="(c) selection criterion vs −LL")
     axes[0].legend(frameon=False, fontsize=7)
     save(fig, path)
 

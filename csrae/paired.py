@@ -13,13 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from csrae.metrics.registry import higher_is_better
+
 LEVEL = 0.95  # of every interval
 Z = stats.norm.ppf(0.5 + LEVEL / 2)  # for the paper's side, from its reported standard errors
-
-
-def higher_is_better(metric: str) -> bool:
-    """F1 (mean, or per action unit ``f1_AU<n>``) is better higher; FID, errors and losses lower."""
-    return metric == "f1" or metric.startswith("f1_")
 
 
 def improvement(reference: float, value: float, metric: str) -> float:

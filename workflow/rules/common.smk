@@ -345,6 +345,7 @@ def all_outputs():
         for name in ("table1.csv", "table1.md", "table2.csv", "table2.md")
     ]
     outputs += ["results/paper_comparison.csv", "results/paper_comparison.md"]
+    outputs += ["results/ablation.csv", "results/ablation.md"]
     outputs += ["results/diverged.csv", "results/diverged.md"]
     outputs.append("results/figures/figure1.png")
     if "figure2" in config:

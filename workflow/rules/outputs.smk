@@ -23,6 +23,8 @@ rule tables:
         "results/logs/tables.log",
     conda:
         "../../envs/csrae.yaml"
+    params:
+        knn_k=config["evaluation"]["knn_k"],
     script:
         "../scripts/tables.py"
 
@@ -231,6 +233,36 @@ rule paper_comparison:
         },
     script:
         "../scripts/paper_comparison.py"
+
+
+rule ablation:
+    input:
+        generative=all_selections("generative"),
+        knn=all_selections("knn"),
+    output:
+        csv="results/ablation.csv",
+        html=report(
+            "results/ablation.html",
+            caption="../report/ablation.rst",
+            category="Divergence × prior",
+            labels={"table": "cells"},
+        ),
+        effects="results/ablation_effects.csv",
+        effects_html=report(
+            "results/ablation_effects.html",
+            caption="../report/ablation.rst",
+            category="Divergence × prior",
+            labels={"table": "effects"},
+        ),
+        md="results/ablation.md",
+    log:
+        "results/logs/ablation.log",
+    conda:
+        "../../envs/csrae.yaml"
+    params:
+        knn_k=config["evaluation"]["knn_k"],
+    script:
+        "../scripts/ablation.py"
 
 
 rule in_use:

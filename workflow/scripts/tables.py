@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from csrae.io import atomic_write_text, write_table
+from csrae.metrics.registry import table_columns
 from csrae.selection import results_table, to_markdown
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
@@ -13,10 +14,10 @@ specs = {
     "table1": (
         "Table I: FID and test log-likelihood",
         snakemake.input.generative,
-        ["fid", "fid_inception", "test_ll"],
+        table_columns("I"),
         ["fid_features", "fid_inception_features", "fid_samples", "ll_samples"],
     ),
-    "table2": ("Table II: kNN error (%)", snakemake.input.knn, ["knn_error_k3", "knn_error_k5", "knn_error_k10"], []),
+    "table2": ("Table II: kNN error (%)", snakemake.input.knn, table_columns("II", snakemake.params.knn_k), []),
 }
 for name, (title, paths, metrics, labels) in specs.items():
     table = results_table([json.loads(Path(p).read_text()) for p in paths], metrics, labels)
