@@ -15,6 +15,7 @@ _EXPORTS = {
     "ModelType": "csrae.registry",
     "register": "csrae.registry",
     "register_divergence": "csrae.regularisers",
+    "register_dataset": "csrae.data.own",
     "build_model": "csrae.models",
     "MixturePrior": "csrae.priors",
     "CornerPrior": "csrae.priors",
@@ -30,3 +31,9 @@ def __getattr__(name: str):
     if name not in _EXPORTS:
         raise AttributeError(f"module 'csrae' has no attribute {name!r}")
     return getattr(importlib.import_module(_EXPORTS[name]), name)
+
+
+# A researcher's own files that the process which started this one loaded (csrae.plugins).
+from csrae.plugins import load_from_environment  # noqa: E402
+
+load_from_environment()

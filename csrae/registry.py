@@ -14,7 +14,10 @@ researcher's own model is one :func:`register` call in their own file
 (:mod:`csrae.plugins`).
 """
 
+import dataclasses
 from dataclasses import dataclass, field
+
+from csrae import plugins
 
 # p(z): N(0, I), or a mixture: learned MoG from a network (Table VI), MoG parameters, VampPrior (eq. 23), or
 # Figure 2's fixed mixture at the corners of {0, 1}^D (eq. 31, K = 2^D).
@@ -131,12 +134,12 @@ MODELS: dict[str, ModelType] = {}
 REFERENCE_MODEL, FACE_REFERENCE_MODEL = "VAE", "VampPriorVAE"
 
 
-def register(entry: ModelType, replace: bool = False) -> ModelType:
-    """Add a model to the registry (``replace``: allow a new definition of a name)."""
-    if entry.name in MODELS and not replace and MODELS[entry.name] != entry:
+def register(entry: ModelType) -> ModelType:
+    """Add a model to the registry; one a plugin file registers records the file (:mod:`csrae.plugins`)."""
+    if entry.name in MODELS and MODELS[entry.name] != entry:
         raise ValueError(f"a model named {entry.name!r} is registered already; choose another name")
-    MODELS[entry.name] = entry
-    return entry
+    MODELS[entry.name] = dataclasses.replace(entry, source=entry.source or plugins.loading())
+    return MODELS[entry.name]
 
 
 def model(name: str) -> ModelType:

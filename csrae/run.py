@@ -19,6 +19,7 @@ from pathlib import Path
 
 import torch
 
+from csrae import plugins, registry
 from csrae.data import Dataset
 from csrae.io import atomic_write, atomic_write_text
 from csrae.kernels import pinned_cpu_kernels
@@ -54,8 +55,9 @@ class RunSpec:
 
     def definition(self, data: Dataset, device: torch.device) -> dict:
         """What defines the run's result (:mod:`csrae.store`): the spec, the prepared data's fingerprint,
-        architecture and likelihood, the device kind, the versions of the code it depends on, and on a CPU
-        the MKL kernels when ``MKL_CBWR`` pins them (docs/fidelity.md)."""
+        architecture and likelihood, the device kind, the versions of the code it depends on (and the
+        content of the plugin file that registered its model), and on a CPU the MKL kernels when
+        ``MKL_CBWR`` pins them (docs/fidelity.md)."""
         device = torch.device(device)
         definition = self.to_dict() | {
             "data": data.fingerprint,
@@ -64,6 +66,8 @@ class RunSpec:
             "device": device.type,
             "versions": versions("run"),
         }
+        model = registry.MODELS.get(self.model)  # the semi-supervised study's supervised baselines are not
+        definition |= plugins.source_digest(model and model.source)
         kernels = pinned_cpu_kernels()
         return definition | ({"mkl_cbwr": kernels} if kernels and device.type == "cpu" else {})
 

@@ -156,7 +156,7 @@ def read_csv(path):
 
 @pytest.mark.workflow
 def test_tables_have_every_model_and_dataset_with_finite_numbers(pipeline_run):
-    models = ("VAE", "IWAE", "VampPriorVAE", "CSRAE", "MixtureCSRAE")
+    models = ("VAE", "IWAE", "VampPriorVAE", "CSRAE", "MixtureCSRAE", "MixtureVAE", "WAE")
     expected = {(d, m) for d in ("pinwheel", "mnist5k") for m in models}
     specs = {
         "table1.csv": ["fid_mean", "test_ll_mean"],
@@ -280,6 +280,7 @@ def test_rerun_is_a_no_op_and_the_report_shows_every_table_and_figure_in_a_brows
     built = [*results.glob("figures/*.png"), *results.glob("*.html"), *results.glob("**/selection/**/*.html")]
     assert Counter(name for _, _, name, _ in shown) == Counter(path.name for path in built)
     required = {"table1.html", "table2.html", "table3.html", "table7.html", "figure2.png", "paper_comparison.html"}
+    required |= {"ablation.html", "ablation_effects.html"}
     assert required <= {n for _, _, n, _ in shown}
     for category, subcategory, name, view in shown:
         if name.endswith(".png"):
@@ -290,6 +291,35 @@ def test_rerun_is_a_no_op_and_the_report_shows_every_table_and_figure_in_a_brows
             assert view["rows"] > 0, (category, subcategory, name, view)
     table1 = next(view for _, _, name, view in shown if name == "table1.html")
     assert table1["rows"] == len(read_csv(results / "table1.csv"))
+
+
+@pytest.mark.workflow
+def test_ablation_places_every_model_by_divergence_and_prior(pipeline_run):
+    """Each selected setting is a (divergence, prior) cell with its own weight; one factor's effect is
+    compared run by run with the other held fixed (seed-paired intervals over the two seeds)."""
+    import pandas as pd
+
+    cells = pd.read_csv(pipeline_run / "results" / "ablation.csv")
+    mnist = cells[(cells["dataset"] == "mnist5k") & (cells["study"] == "generative") & (cells["metric"] == "fid")]
+    assert {(r.divergence, r.prior) for r in mnist.itertuples()} == {
+        ("KL", "standard"), ("CS", "standard"), ("MMD", "standard"), ("KL", "vamp"), ("KL", "mog"),
+        ("CS", "mog"), ("CS", "vamp"),
+    }  # fmt: skip
+    assert "IWAE" not in set(cells["model"]) and set(cells["n"]) == {2}
+    assert set(cells[cells["study"] == "knn"]["metric"]) == {"knn_error_k3"}  # the kNN study's smallest k
+    effects = pd.read_csv(pipeline_run / "results" / "ablation_effects.csv")
+    fid = effects[(effects["dataset"] == "mnist5k") & (effects["metric"] == "fid")]
+    at_standard = fid[(fid["factor"] == "divergence") & (fid["held"] == "prior N(0, I)")]
+    assert {o.split(" ")[0] for o in at_standard["other"]} == {"CSRAE", "WAE"}
+    assert set(at_standard["reference"].str.split(" ").str[0]) == {"VAE"}
+    at_mog = fid[(fid["factor"] == "divergence") & (fid["held"] == "prior MoG")]
+    assert {(r.reference.split(" ")[0], r.other.split(" ")[0], r.K) for r in at_mog.itertuples()} == {
+        ("MixtureVAE", "MixtureCSRAE", 3)
+    }
+    assert (effects["n"] == 2).all() and effects["interval"].str.match(r"[+-]\d+\.\d+ \[[+-]").all()
+    markdown = (pipeline_run / "results" / "ablation.md").read_text()
+    assert "## mnist5k, generative study: fid (FID, lower is better)" in markdown
+    assert "test log-likelihood (nats), higher is better" in markdown
 
 
 @pytest.mark.workflow

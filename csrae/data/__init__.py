@@ -3,6 +3,7 @@
 Loaders read the published files from a directory (``path``); without one
 they look in ``$CSRAE_DATA/<name>`` (default ``data/<name>``), except
 Fashion-MNIST, which defaults to Debian's ``dataset-fashion-mnist`` copy.
+A researcher's own datasets (:mod:`csrae.data.own`) answer the same questions.
 """
 
 import os
@@ -24,6 +25,7 @@ from csrae.data.mnist import (
     static_mnist,
 )
 from csrae.data.mnist5k import mnist5k
+from csrae.data.own import OWN, register_dataset
 from csrae.data.toy import gmm1d_samples, pinwheel
 
 DATASETS: dict[str, Callable[..., Dataset]] = {
@@ -59,18 +61,38 @@ def default_source(name: str) -> Path:
     return Path(os.environ.get("CSRAE_DATA", "data")) / name
 
 
-def fid_classifier_dataset(name: str) -> str:
-    """The dataset whose domain classifier gives ``name``'s FID features: itself, unless it is unlabelled."""
-    if name not in IMAGE_DATASETS:
-        raise ValueError(f"{name!r} is not an image dataset: its FID uses the raw data, not a classifier")
-    return FID_CLASSIFIER_DATASET.get(name, name)
+def known(name: str) -> bool:
+    return name in DATASETS or name in OWN
+
+
+def is_image(name: str) -> bool:
+    """Whether a dataset holds images (sample and reconstruction figures)."""
+    return OWN[name].image_shape is not None if name in OWN else name in IMAGE_DATASETS
+
+
+def is_labelled(name: str) -> bool:
+    """Whether a dataset has labels (the kNN study, a domain classifier)."""
+    return OWN[name].labelled if name in OWN else name not in UNLABELLED_DATASETS
+
+
+def fid_classifier_dataset(name: str) -> str | None:
+    """The dataset whose domain classifier gives ``name``'s FID features (itself, unless it is unlabelled), or
+    None: FID on the raw data."""
+    if name in OWN:
+        return OWN[name].fid_classifier
+    return FID_CLASSIFIER_DATASET.get(name, name) if name in IMAGE_DATASETS else None
 
 
 def prepare_dataset(name: str, path: str | Path | None = None, verify: str = "checksum", **options) -> Dataset:
     """Generate or load dataset ``name``; ``path`` is its source file or directory, ``verify`` one of
     :data:`VERIFY` (ignored for a generated dataset)."""
+    if name in OWN:
+        return OWN[name].load(path)
     if name not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; choose one of {sorted(DATASETS)}")
+        raise ValueError(
+            f"unknown dataset {name!r}; choose one of {sorted(DATASETS)}, give its arrays "
+            "(datasets.<name>.arrays) or register its loader in a plugin (docs/library.md, 'Your own dataset')"
+        )
     if verify not in VERIFY:
         raise ValueError(f"verify must be one of {VERIFY}, got {verify!r}")
     if path is None and name not in SELF_LOCATING:
@@ -85,6 +107,8 @@ def check_sources(name: str, path: str | Path | None = None) -> None:
 
     Only presence is checked here; checksums and contents are checked when the dataset is loaded.
     """
+    if name in OWN:
+        return
     if name == "fashion_mnist" and path is None:
         path = DEBIAN_FASHION_MNIST
         if not path.is_dir():
@@ -122,6 +146,10 @@ __all__ = [
     "VERIFY",
     "fid_classifier_dataset",
     "IMAGE_DATASETS",
+    "is_image",
+    "is_labelled",
+    "known",
+    "register_dataset",
     "UNLABELLED_DATASETS",
     "check_sources",
     "Dataset",

@@ -1,12 +1,13 @@
 import os
 
 import csrae.data
+import csrae.data.own
 
 from snakemake.utils import validate
 
 from csrae.data.faces import ACTION_UNITS, N_FOLDS, read_index
 from csrae.kernels import pin_cpu_kernels
-from csrae import registry
+from csrae import plugins, registry
 from csrae.naming import (
     SUPERVISED_MODELS,
     SUPERVISED_SETTING,
@@ -24,9 +25,27 @@ from csrae.store import content_key
 from csrae.versions import COMPONENTS, versions
 
 validate(config, schema="../schemas/config.schema.yaml")
-registry.check_model_grids(
-    config
-)  # names, hyperparameters and their types, before any job
+# The researcher's own files (models, datasets), then every model grid and dataset against the registries:
+# names, hyperparameters and their types, before any job.
+plugins.load(config.get("plugins", []))
+registry.check_model_grids(config)
+
+
+def declare_dataset(dataset, settings):
+    """A dataset of the config: the package's, a plugin's, or arrays the config declares (``architecture``
+    and ``likelihood`` with a .npz ``source``, csrae.data.own)."""
+    if "architecture" in settings:
+        csrae.data.own.declare_npz(dataset, settings)
+    elif not csrae.data.known(dataset):
+        raise ValueError(
+            f"datasets.{dataset}: unknown dataset; choose one of {sorted(csrae.data.DATASETS)}, declare your "
+            "own (source: a .npz with x_train, x_val, x_test; architecture; likelihood) or register its "
+            "loader in a plugin (docs/library.md, 'Your own dataset')"
+        )
+
+
+for _dataset, _settings in config["datasets"].items():
+    declare_dataset(_dataset, _settings)
 
 # MKL's kernels for every job (set before any job imports torch; a cluster job re-reads this file).
 pin_cpu_kernels(config["cpu_kernels"])
@@ -40,14 +59,16 @@ STRUCTURE = "{dataset}/{model}/{structure}"
 RUN_STORE = "results/runs"
 EVALUATION_STORE = "results/evaluation"
 DATASETS = list(config["datasets"])
-IMAGE_DATASETS = [d for d in DATASETS if d in csrae.data.IMAGE_DATASETS]
+IMAGE_DATASETS = [d for d in DATASETS if csrae.data.is_image(d)]
+# Datasets whose FID uses a domain classifier's features (the others: the raw data).
+CLASSIFIER_FID = [d for d in DATASETS if csrae.data.fid_classifier_dataset(d)]
 SSL = config.get("semisupervised", {"datasets": {}})
 SSL_DATASETS = list(SSL["datasets"])
 FACE_DATASETS = [d for d in SSL_DATASETS if d in ACTION_UNITS]
 DIGIT_DATASETS = [d for d in SSL_DATASETS if d not in ACTION_UNITS]
 # Datasets prepared only to train another's FID classifier (static MNIST's is dynamic MNIST's).
 FID_CLASSIFIER_ONLY = sorted(
-    {csrae.data.fid_classifier_dataset(d) for d in IMAGE_DATASETS}
+    {csrae.data.fid_classifier_dataset(d) for d in CLASSIFIER_FID}
     - set(DATASETS + SSL_DATASETS)
 )
 PREPARED = sorted(set(DATASETS + DIGIT_DATASETS + FID_CLASSIFIER_ONLY))
@@ -113,7 +134,7 @@ for _dataset in PREPARED:
             raise
         users = [
             d
-            for d in IMAGE_DATASETS
+            for d in CLASSIFIER_FID
             if csrae.data.fid_classifier_dataset(d) == _dataset
         ]
         raise csrae.data.DatasetFileError(
@@ -141,9 +162,7 @@ def model_grids(dataset):
 
 def studies(dataset):
     """The generative study (Tables I, Figures 3-7) and, on labelled data, the kNN study (Table II)."""
-    return ["generative"] + (
-        ["knn"] if dataset not in csrae.data.UNLABELLED_DATASETS else []
-    )
+    return ["generative"] + (["knn"] if csrae.data.is_labelled(dataset) else [])
 
 
 def latent_dims(dataset, study):
@@ -193,12 +212,33 @@ def cpu_kernels():
     )
 
 
+def own_dataset(dataset):
+    """How the config declares one's own dataset, and its plugin file's digest (part of its preparation)."""
+    declared = {
+        k: v
+        for k, v in dataset_settings(dataset).items()
+        if k
+        in ("architecture", "likelihood", "image_shape", "binarize", "fid_classifier")
+    }
+    entry = csrae.data.OWN.get(dataset)
+    return ({"declared": declared} if declared else {}) | plugins.source_digest(
+        entry and entry.source
+    )
+
+
+def own_arrays(wildcards):
+    """The .npz file of a dataset the config declares (a change prepares it anew); none for the others."""
+    settings = dataset_settings(wildcards.dataset)
+    return [settings["source"]] if "architecture" in settings else []
+
+
 def preparation(dataset):
     """What the config says of a prepared dataset; its arrays' fingerprint enters each run's own key."""
     settings = dataset_settings(dataset)
     return {
         "dataset": dataset,
         "source": settings.get("source"),
+        **own_dataset(dataset),
         "verify": settings.get("verify", "checksum"),
         "version": COMPONENTS["data"],
     }
@@ -221,6 +261,7 @@ def train_manifest(dataset, model, structure):
         "seeds": config["seeds"],
         "training": training_settings(dataset),
         "versions": versions("run"),
+        **plugins.source_digest(registry.model(model).source),
     } | cpu_kernels()
     return manifest("train", (dataset, model, structure), definition)
 
@@ -251,9 +292,9 @@ def first_structure(dataset, model):
 
 
 def feature_net_path(dataset):
-    """The domain classifier of an image dataset's FID (:func:`csrae.data.fid_classifier_dataset`),
-    named by what defines it; None for other datasets."""
-    if dataset not in IMAGE_DATASETS:
+    """The domain classifier of a dataset's FID (:func:`csrae.data.fid_classifier_dataset`), named by what
+    defines it; None for a dataset whose FID is on the raw data."""
+    if dataset not in CLASSIFIER_FID:
         return None
     donor = csrae.data.fid_classifier_dataset(dataset)
     definition = {
@@ -270,7 +311,7 @@ def feature_net_input(wildcards):
 
 def feature_net_label(wildcards):
     """The classifier's dataset, where it is not the evaluated one (named in Table I's fid_features)."""
-    if wildcards.dataset not in IMAGE_DATASETS:
+    if wildcards.dataset not in CLASSIFIER_FID:
         return None
     donor = csrae.data.fid_classifier_dataset(wildcards.dataset)
     return donor if donor != wildcards.dataset else None
@@ -335,7 +376,7 @@ def all_manifests():
 
 
 def all_feature_nets():
-    return sorted({feature_net_path(dataset) for dataset in IMAGE_DATASETS})
+    return sorted({feature_net_path(dataset) for dataset in CLASSIFIER_FID})
 
 
 def all_outputs():

@@ -1,4 +1,6 @@
 rule prepare_dataset:
+    input:
+        own_arrays,
     output:
         data="results/data/{dataset}/data.npz",
         meta="results/data/{dataset}/meta.json",
@@ -12,6 +14,7 @@ rule prepare_dataset:
             "verify", "checksum"
         ),
         version=COMPONENTS["data"],
+        own=lambda wildcards: own_dataset(wildcards.dataset),
     script:
         "../scripts/prepare.py"
 
