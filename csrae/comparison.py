@@ -20,9 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from csrae.naming import structure_id
-from csrae.registry import FACE_REFERENCE_MODEL, REFERENCE_MODEL
 from csrae.metrics.registry import higher_is_better
+from csrae.naming import structure_id
 from csrae.paired import (
     Interval,
     improvement,
@@ -31,6 +30,7 @@ from csrae.paired import (
     paper_within_error,
     verdict,
 )
+from csrae.registry import FACE_REFERENCE_MODEL, REFERENCE_MODEL
 
 PAPER_TABLES = Path(__file__).with_name("paper_tables.csv")
 PAPER_EPOCHS = 400  # Table IV(a)

@@ -133,8 +133,9 @@ def test_the_design_space_of_divergence_and_prior():
     assert registry.model("VampPriorVAE").prior_of({}) == "vamp"
 
 
-def test_datasets_agree_with_the_schema():
-    assert SCHEMA["properties"]["datasets"]["propertyNames"]["enum"] == list(DATASETS)
+def test_the_schema_names_the_package_datasets():
+    described = SCHEMA["properties"]["datasets"]["description"]
+    assert all(name in described for name in DATASETS)
     ssl = SCHEMA["properties"]["semisupervised"]["properties"]["datasets"]["properties"]
     assert set(ssl) <= set(DATASETS) | set(ACTION_UNITS) and set(ACTION_UNITS) <= set(ssl)
 

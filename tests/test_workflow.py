@@ -48,7 +48,24 @@ def workdir_with(tmp_path, config_path):
             {"semisupervised": {"models": {"WAE": {"lambda": [1.0], "alpha": [1.0]}}}},
             "semisupervised.models.WAE: WAE has no semi-supervised variant",
         ),
-        ({"datasets": {"cifar": {"latent_dim": 40}}}, "'cifar' is not one of.*On instance['datasets']"),
+        ({"datasets": {"cifar": {"latent_dim": 40}}}, "datasets.cifar: unknown dataset; choose one of"),
+        (
+            {"datasets": {"mine": {"latent_dim": 4, "source": "missing.npz", "architecture": "mlp300"}}},
+            "'likelihood' is a dependency of 'architecture'",
+        ),
+        (
+            {
+                "datasets": {
+                    "mine": {
+                        "latent_dim": 4,
+                        "source": "missing.npz",
+                        "architecture": "mlp300",
+                        "likelihood": "bernoulli",
+                    }
+                }
+            },
+            "dataset file missing.npz is missing: give a .npz file with float arrays x_train",
+        ),  # fmt: skip
         ({"datasets": {"mnist5k": {"latent_dim": [40, 40]}}}, "is not valid under any of the given schemas"),
         (
             {"models": {"MixtureCSRAE": {"lambda": [1.0], "K": [3], "prior": ["flow"]}}},
@@ -82,19 +99,25 @@ def test_bad_config_is_refused_naming_the_key(change, message):
     from snakemake.exceptions import WorkflowError
     from snakemake.utils import validate
 
+    from csrae.data import DatasetFileError, known
+    from csrae.data.own import declare
     from csrae.registry import check_model_grids
+
+    def check(config):
+        validate(config, schema)
+        check_model_grids(config)
+        for name, settings in config["datasets"].items():
+            declare(name, settings, known)
 
     config = yaml.safe_load((ROOT / ".test" / "config" / "config.yaml").read_text())
     for key, value in change.items():
         config[key] = config[key] | value if isinstance(value, dict) else value
     schema = str(ROOT / "workflow" / "schemas" / "config.schema.yaml")
     if message is None:  # a valid change
-        validate(config, schema)
-        check_model_grids(config)
+        check(config)
         return
-    with pytest.raises((WorkflowError, ValueError)) as error:
-        validate(config, schema)
-        check_model_grids(config)
+    with pytest.raises((WorkflowError, ValueError, DatasetFileError)) as error:
+        check(config)
     assert re.search(re.escape(message).replace(r"\.\*", ".*"), str(error.value), re.DOTALL), str(error.value)
 
 

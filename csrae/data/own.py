@@ -56,7 +56,9 @@ class OwnDataset:
         unlabelled = {s: np.full(len(x[s]), -1, dtype=np.int64) for s in SPLITS}
         y = {s: np.asarray(arrays[f"y_{s}"], dtype=np.int64) if self.labelled else unlabelled[s] for s in SPLITS}
         if len({v.shape[1] for v in x.values()}) != 1 or any(len(y[s]) != len(x[s]) for s in SPLITS):
-            raise DatasetFileError(f"dataset {self.name}: the splits differ in features, or labels and inputs in length")
+            raise DatasetFileError(
+                f"dataset {self.name}: the splits differ in features, or labels and inputs in length"
+            )
         return Dataset(
             self.name, x, y, self.likelihood, self.architecture, self.image_shape, self.binarize,
             provenance={"source": str(path) if path else None, **plugins.source_digest(self.source)},
@@ -88,7 +90,9 @@ def npz_labelled(path: str | Path) -> bool:
         with zipfile.ZipFile(path) as archive:
             names = {name.removesuffix(".npy") for name in archive.namelist()}
     except FileNotFoundError:
-        raise DatasetFileError(f"dataset file {path} is missing: give {ARRAYS_HELP} as the dataset's `source`")
+        raise DatasetFileError(
+            f"dataset file {path} is missing: give {ARRAYS_HELP} as the dataset's `source`"
+        ) from None
     except (OSError, zipfile.BadZipFile) as error:
         raise DatasetFileError(f"cannot read {path} as a .npz file ({error}); give {ARRAYS_HELP}") from error
     return all(f"y_{s}" in names for s in SPLITS)
@@ -103,3 +107,16 @@ def declare_npz(name: str, settings: dict) -> OwnDataset:
     )  # fmt: skip
     OWN[name] = entry
     return entry
+
+
+def declare(name: str, settings: dict, known: Callable[[str], bool]) -> None:
+    """A dataset of a workflow config: the package's or a plugin's (``known``), or arrays the config declares
+    (``architecture`` and ``likelihood`` with a .npz ``source``); else a ValueError saying how to add it."""
+    if "architecture" in settings:
+        declare_npz(name, settings)
+    elif not known(name):
+        raise ValueError(
+            f"datasets.{name}: unknown dataset; choose one of the package's (README), declare your own arrays "
+            "(source: a .npz with x_train, x_val, x_test; architecture; likelihood) or register its loader in "
+            "a plugin (docs/library.md, 'Your own dataset')"
+        )

@@ -31,21 +31,8 @@ plugins.load(config.get("plugins", []))
 registry.check_model_grids(config)
 
 
-def declare_dataset(dataset, settings):
-    """A dataset of the config: the package's, a plugin's, or arrays the config declares (``architecture``
-    and ``likelihood`` with a .npz ``source``, csrae.data.own)."""
-    if "architecture" in settings:
-        csrae.data.own.declare_npz(dataset, settings)
-    elif not csrae.data.known(dataset):
-        raise ValueError(
-            f"datasets.{dataset}: unknown dataset; choose one of {sorted(csrae.data.DATASETS)}, declare your "
-            "own (source: a .npz with x_train, x_val, x_test; architecture; likelihood) or register its "
-            "loader in a plugin (docs/library.md, 'Your own dataset')"
-        )
-
-
 for _dataset, _settings in config["datasets"].items():
-    declare_dataset(_dataset, _settings)
+    csrae.data.own.declare(_dataset, _settings, csrae.data.known)
 
 # MKL's kernels for every job (set before any job imports torch; a cluster job re-reads this file).
 pin_cpu_kernels(config["cpu_kernels"])
