@@ -407,9 +407,10 @@ def test_paper_config_dry_run(tmp_path, monkeypatch):
         "--replace-workflow-config",
     )
     counts = dict(re.findall(r"^(\w+)\s+(\d+)$", result.stdout, re.MULTILINE))
-    assert int(counts["prepare_dataset"]) == 6 and int(counts["figure7"]) == 5
-    # one job per structure: 2,172 settings of 242 structures, each with all its weights × 5 seeds
-    assert int(counts["train"]) == int(counts["evaluate"]) == 242
+    assert int(counts["prepare_dataset"]) == 6 and int(counts["figure7"]) == 6  # + dynamic MNIST's MixtureVAE
+    # one job per structure: 2,308 settings of 258 structures (MixtureVAE and WAE on dynamic MNIST: 16), each
+    # with all its weights × 5 seeds
+    assert int(counts["train"]) == int(counts["evaluate"]) == 258
     # dynamic MNIST: 3 label counts; DISFA, FERA2015: 2 fractions × 3 folds, and CNN, ResNet18 × 3 folds
     settings = 9 + 27 + 9 + 54
     assert int(counts["train_semisupervised"]) == settings * (3 + 2 * 2 * 3) + 2 * 2 * 3
