@@ -23,7 +23,7 @@ CONFIG = {
     "plugins": ["my_models.py", "my_data.py"],
     "seeds": [0, 1],
     "training": {"epochs": 3, "warmup": 1, "patience": 3, "batch_size": 100, "lr": 0.002},
-    "models": {"VAE": {"beta": [1.0]}, "CSRAE": {"lambda": [1.0]}, "SWAE": {"lambda": [1.0]}},
+    "models": {"VAE": {"beta": [1.0]}, "SWAE": {"lambda": [1.0]}},
     "datasets": {
         "digits": {"latent_dim": 4},
         "iris": {"latent_dim": 2, "source": "iris.npz", "architecture": "pinwheel", "likelihood": "gaussian"},
@@ -57,7 +57,7 @@ def test_own_model_and_datasets_run_through_tables_ablation_and_report(own_run):
     results = own_run / "results"
     table1 = pd.read_csv(results / "table1.csv")
     assert {(r.dataset, r.model) for r in table1.itertuples()} == {
-        (d, m) for d in ("digits", "iris") for m in ("VAE", "CSRAE", "SWAE")
+        (d, m) for d in ("digits", "iris") for m in ("VAE", "SWAE")
     }
     assert np.isfinite(table1[["fid_mean", "test_ll_mean"]].to_numpy()).all()
     features = dict(zip(table1["dataset"], table1["fid_features"]))
@@ -68,7 +68,9 @@ def test_own_model_and_datasets_run_through_tables_ablation_and_report(own_run):
     comparison = pd.read_csv(results / "paper_comparison.csv")
     assert comparison.empty or set(comparison["dataset"]) <= {"digits", "iris"}
     cells = pd.read_csv(results / "ablation.csv")
-    assert set(cells["divergence"]) == {"KL", "CS", "SW"}
+    assert set(cells["divergence"]) == {"KL", "SW"}
+    effects = pd.read_csv(results / "ablation_effects.csv")
+    assert set(effects["other"].str.split(" ").str[0]) == {"SWAE"} and set(effects["held"]) == {"prior N(0, I)"}
     assert set(cells[cells["study"] == "knn"]["metric"]) == {"knn_error_k1"}
     summary = next((results / "runs" / "iris" / "SWAE").rglob("summary.json"))
     assert len(json.loads(summary.read_text())["definition"]["plugin"]) == 16  # the file's content
