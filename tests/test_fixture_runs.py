@@ -1,4 +1,6 @@
-"""Every model trains and evaluates on every image dataset, loaded from fixture files."""
+"""Every model trains and evaluates on every image dataset, loaded from fixture files (on CIFAR10's
+convolutional networks, the models whose prior runs through the architecture: the others' regularisers
+do not see it, and the convolutions are slow on a CPU)."""
 
 import math
 
@@ -18,7 +20,9 @@ def test_every_model_trains_and_evaluates(name, tmp_path):
     WRITERS[name](tmp_path / "source")
     data = prepare_dataset(name, tmp_path / "source", verify="shape")
     config = EvalConfig(ll_samples=4, fid_samples=10, loss_repeats=1, knn_k=(3,))
-    for model, hparams in HPARAMS.items():
+    models = ("VampPriorVAE", "MixtureCSRAE") if name == "cifar10" else HPARAMS
+    for model in models:
+        hparams = HPARAMS[model]
         spec = RunSpec(name, model, hparams, latent_dim=4, train=TrainConfig(epochs=1, warmup=0, batch_size=50))
         run = tmp_path / model
         summary = train_run(spec, data, run, run / "state", device="cpu", log=lambda *_: None)
