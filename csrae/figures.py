@@ -56,18 +56,21 @@ def figure2(panels: list[tuple[float, dict]], prior: np.ndarray | None, path) ->
     save(fig, path)
 
 
-def figure3(summary, weight_name: str, path) -> None:
-    """(a) test RE vs regulariser over the weight; selection criterion vs (b) FID and (c) LL; a colour per structure."""
+def figure3(summary, weight_name: str, path, exact: bool = True) -> None:
+    """(a) test RE vs regulariser over the weight; selection criterion vs (b) FID and (c) LL; a colour per
+    structure.  ``exact``: the regulariser is in closed form (else a sampled estimate, said on the axes)."""
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.6))
     for structure, rows in summary.groupby("structure", sort=False):
         sizes = 15 + 25 * rows[weight_name].to_numpy()
         axes[0].scatter(rows["test_reg"], rows["test_re"], s=sizes, label=structure)
         axes[1].scatter(rows["val_criterion"], rows["fid"], s=sizes)
         axes[2].scatter(rows["val_criterion"], -rows["test_ll"], s=sizes)
-    axes[0].set(xlabel="test regulariser", ylabel="test RE", title=f"(a) RE vs regulariser (size ∝ {weight_name})")
+    regulariser = "test regulariser" + ("" if exact else " (sampled)")
+    axes[0].set(xlabel=regulariser, ylabel="test RE", title=f"(a) RE vs regulariser (size ∝ {weight_name})")
     fid, ll = METRICS["fid"].label, METRICS["test_ll"].label
-    axes[1].set(xlabel="validation RE + regulariser", ylabel=fid, title=f"(b) selection criterion vs {fid}")
-    axes[2].set(xlabel="validation RE + regulariser", ylabel=f"−{ll}", title="(c) selection criterion vs −LL")
+    criterion = "validation RE + regulariser" + ("" if exact else " (sampled)")
+    axes[1].set(xlabel=criterion, ylabel=fid, title=f"(b) selection criterion vs {fid}")
+    axes[2].set(xlabel=criterion, ylabel=f"−{ll}", title="(c) selection criterion vs −LL")
     axes[0].legend(frameon=False, fontsize=7)
     save(fig, path)
 

@@ -122,9 +122,11 @@ def train_structure(
     with a smaller epoch budget beside it (:func:`csrae.store.continue_from`).  A run whose out dir holds
     its finished summary is not trained again.  Each run is trained under its lock
     (:class:`csrae.lock.RunLock`): a second process waits for it, then reads its result.  A pack that runs
-    out of GPU memory is split in two and its halves trained in turn, from their checkpoints."""
+    out of GPU memory is split in two and its halves trained in turn, from their checkpoints; a model the
+    registry does not declare packable is trained one run at a time."""
     if pack < 1:
         raise ValueError(f"pack must be >= 1 (runs trained at once), got {pack}")
+    pack = pack if all(registry.model(spec.model).packable for spec in specs) else 1
     device = torch.device(device) if device else default_device()
     out_dirs = [Path(d) for d in out_dirs]
     state_dirs = [Path(d) for d in state_dirs] if state_dirs else out_dirs
