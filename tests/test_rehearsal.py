@@ -161,11 +161,16 @@ def test_every_output_of_all_is_built_and_in_the_report(rehearsal):
     assert "Nothing to be done" in snakemake(root, "-n").stdout
     figures = {p.name for p in (root / "results" / "figures").glob("*.png")}
     images = [d for d in config["datasets"] if d != "pinwheel"]
+    grids = {d: config["models"] | settings.get("models", {}) for d, settings in config["datasets"].items()}
     expected = {"figure1.png", "figure2.png"}
-    expected |= {f"{kind}_{d}.png" for d in images for kind in ("samples", "reconstructions", "figure7")}
-    expected |= {f"figure4_{d}.png" for d in config["datasets"]}
-    expected |= {f"figure3_{d}_{m}.png" for d in config["datasets"] for m in config["models"] if m != "VAE"}
-    assert expected <= figures
+    expected |= {f"{kind}_{d}.png" for d in images for kind in ("samples", "reconstructions")}
+    expected |= {
+        f"figure7_{d}_{m}.png" for d in images for m, grid in grids[d].items() if "mog" in grid.get("prior", [])
+    }
+    expected |= {f"figure4_{d}_{m}.png" for d in config["datasets"] for m, grid in grids[d].items() if "prior" in grid}
+    expected |= {f"figure3_{d}_{m}.png" for d in config["datasets"] for m in grids[d]}
+    assert "figure7_dynamic_mnist_MixtureVAE.png" in expected and expected <= figures
     html = (root / "report.html").read_text(errors="replace")
-    for name in ("table1.csv", "table2.csv", "table3.csv", "diverged.csv", "figure2.png", "figure7_static_mnist.png"):
+    names = ("table1.csv", "table2.csv", "table3.csv", "diverged.csv", "ablation.html", "figure2.png")
+    for name in (*names, "figure7_static_mnist_MixtureCSRAE.png"):
         assert name in html
