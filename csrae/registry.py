@@ -44,7 +44,7 @@ class Hyperparameter:
 
     def parse(self, text: str):
         """The value a setting name (:func:`csrae.naming.setting_id`) spells ``text``."""
-        return text if self.kind is str else self.kind(float(text)) if self.kind is int else float(text)
+        return text if self.kind is str else self.kind(float(text))
 
     def problem(self, value) -> str | None:
         """Why ``value`` is not a value of this hyperparameter, or None."""
