@@ -8,6 +8,7 @@ from pathlib import Path
 from csrae.data import DATASETS, Dataset, download_dataset
 from csrae.data.faces import ACTION_UNITS, read_index
 from csrae.evaluation import EvalConfig
+from csrae.export import to_tensorboard, tracked_runs
 from csrae.naming import parse_value
 from csrae.registry import MODELS, semisupervised_models
 from csrae.run import RunSpec, train_run
@@ -110,6 +111,17 @@ def main(argv=None) -> None:
     )
     r.add_argument("--apply", action="store_true", help="delete them (default: only list them)")
 
+    x = sub.add_parser(
+        "export",
+        help="write every run's learning curves, hyperparameters and final metrics as TensorBoard event files "
+        "into OUT (tensorboard --logdir OUT; needs csrae[tracker])",
+    )
+    x.add_argument("out", type=Path)
+    x.add_argument("--results", type=Path, default=Path("results"), help="the workflow's results folder")
+    x.add_argument(
+        "--match", default="*", help="only runs whose folder under RESULTS matches, e.g. 'runs/mnist5k/CSRAE/*'"
+    )
+
     args = parser.parse_args(argv)
     if args.command == "prepare":
         data = prepare(args.dataset, args.out, **({"path": args.source} if args.source else {}))
@@ -142,6 +154,9 @@ def main(argv=None) -> None:
         print(json.dumps(record, indent=2))
     elif args.command == "prune":
         prune(args.results, args.keep, args.apply)
+    elif args.command == "export":
+        count = to_tensorboard(tracked_runs(args.results, args.match), args.out)
+        print(f"{count} runs in {args.out}: tensorboard --logdir {args.out}")
     elif args.command == "feature-net":
         print(f"test accuracy {fit_feature_net(args.data, args.out, args.epochs):.4f}")
 

@@ -1,8 +1,9 @@
 """A live single-node Slurm cluster on localhost, for the tests (design.md §6b).
 
 Debian's Slurm 22.05 with munge, slurmdbd and MariaDB (so that ``sacct``
-works), running as root without systemd and with one fake GPU whose GRES
-file is the character device /dev/null, and two partitions on the one node:
+works), running as root without systemd and with one fake GPU of type
+``a100`` (:data:`GPU_MODEL`) whose GRES file is the character device /dev/null,
+and two partitions on the one node:
 ``cpu`` (the default) and ``gpu``.  Every daemon is started here in
 the foreground of its own process and stopped by PID.
 """
@@ -17,6 +18,7 @@ from pathlib import Path
 SLURM_ETC = Path("/etc/slurm")  # the SLURM job step strips SLURM_CONF, so it must be here
 BINARIES = ("slurmctld", "slurmd", "slurmdbd", "sacct", "sbatch", "munged", "mariadbd", "mariadb-install-db")
 DB_PASSWORD = "csrae-test"
+GPU_MODEL = "a100"  # the type of the node's one GPU
 
 
 def available() -> str | None:
@@ -76,14 +78,15 @@ SlurmdLogFile={r}/log/slurmd.log
 AccountingStorageType=accounting_storage/slurmdbd
 AccountingStorageHost=localhost
 AccountingStoragePass=/run/munge/munge.socket.2
-AccountingStorageTRES=gres/gpu
+AccountingStorageTRES=gres/gpu,gres/gpu:{GPU_MODEL}
 AccountingStoreFlags=job_comment
 JobAcctGatherType=jobacct_gather/none
-NodeName={self.node} NodeAddr=127.0.0.1 CPUs={os.cpu_count()} RealMemory=16000 Gres=gpu:1 State=UNKNOWN
+NodeName={self.node} NodeAddr=127.0.0.1 CPUs={os.cpu_count()} RealMemory=16000 Gres=gpu:{GPU_MODEL}:1 State=UNKNOWN
 PartitionName=cpu Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 PartitionName=gpu Nodes=ALL MaxTime=INFINITE State=UP
 """)
-        (SLURM_ETC / "gres.conf").write_text(f"AutoDetect=off\nNodeName={self.node} Name=gpu File=/dev/null\n")
+        gres = f"AutoDetect=off\nNodeName={self.node} Name=gpu Type={GPU_MODEL} File=/dev/null\n"
+        (SLURM_ETC / "gres.conf").write_text(gres)
         dbd = SLURM_ETC / "slurmdbd.conf"
         dbd.write_text(f"""\
 AuthType=auth/munge

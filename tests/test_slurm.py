@@ -1,10 +1,12 @@
 """`snakemake --profile slurm all` against a live single-node Slurm with one fake GPU.
 
 Asserts from Slurm's own records that every training, evaluation and
-semi-supervised training job ran on the GPU partition with a GPU and every
-other job on the CPU partition, that a training job cancelled mid-way
-(scancel) was resubmitted and resumed from its checkpoint, and that the
-results equal a local run.
+semi-supervised training job ran on the GPU partition with a GPU of the
+asked-for type and every other job on the CPU partition, that a training
+job cancelled mid-way (scancel) was resubmitted and resumed from its
+checkpoint, and that the results equal a local run; then that the other
+ways of asking for the GPU (``--gpus`` with a model, ``--gres`` without)
+are accepted too.
 """
 
 import os
@@ -16,7 +18,8 @@ from pathlib import Path
 
 import pytest
 import torch
-from slurm_cluster import LocalSlurm, available
+import yaml
+from slurm_cluster import GPU_MODEL, LocalSlurm, available
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / ".test" / "config" / "slurm.yaml"
@@ -75,8 +78,8 @@ def cluster(tmp_path_factory):
         subprocess.run(["scancel", "--user", "root"], timeout=10)
 
 
-def test_profile_runs_gpu_jobs_and_resumes_a_cancelled_job(cluster, tmp_path):
-    cluster_dir = workdir(tmp_path / "cluster", profile=True)
+def profile_run(cluster_dir: Path, *args: str) -> subprocess.Popen:
+    """``snakemake --profile slurm`` in ``cluster_dir``, its output in ``cluster_dir/snakemake.log``."""
     env = os.environ | {
         "CSRAE_SLURM_ACCOUNT": "csrae",
         "CSRAE_SLURM_PARTITION": "cpu",
@@ -84,24 +87,33 @@ def test_profile_runs_gpu_jobs_and_resumes_a_cancelled_job(cluster, tmp_path):
     }
     command = [
         sys.executable, "-m", "snakemake", "-s", str(ROOT / "workflow" / "Snakefile"),
-        "--profile", "slurm", "all", "--configfile", "config/config.yaml",
+        "--profile", "slurm", "--configfile", "config/config.yaml",
         "--slurm-init-seconds-before-status-checks", "1", "--seconds-between-status-checks", "2",
-        "--verbose",
+        "--verbose", *args,
     ]  # fmt: skip
-    log = open(tmp_path / "snakemake.log", "w")
-    process = subprocess.Popen(command, cwd=cluster_dir, env=env, stdout=log, stderr=subprocess.STDOUT)
+    log = open(cluster_dir / "snakemake.log", "w")
+    return subprocess.Popen(command, cwd=cluster_dir, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def sbatch_lines(cluster_dir: Path) -> list[str]:
+    output = (cluster_dir / "snakemake.log").read_text()
+    return [
+        line.strip() for line in output.splitlines() if "sbatch call:" in line or line.strip().startswith("sbatch ")
+    ]
+
+
+def test_profile_runs_gpu_jobs_and_resumes_a_cancelled_job(cluster, tmp_path):
+    cluster_dir = workdir(tmp_path / "cluster", profile=True)
+    process = profile_run(cluster_dir, "all")
     cancelled_id, cancelled_at = cancel_when_training(process, cluster_dir)
     try:
         returncode = process.wait(timeout=480)
     except subprocess.TimeoutExpired:
         process.kill()
         raise
-    output = (tmp_path / "snakemake.log").read_text()
+    output = (cluster_dir / "snakemake.log").read_text()
     assert returncode == 0, output[-5000:]
-
-    submitted = [
-        line.strip() for line in output.splitlines() if "sbatch call:" in line or line.strip().startswith("sbatch ")
-    ]
+    submitted = sbatch_lines(cluster_dir)
     print("\n".join(submitted))  # the sbatch lines, for the record
 
     records = sacct()
@@ -112,9 +124,14 @@ def test_profile_runs_gpu_jobs_and_resumes_a_cancelled_job(cluster, tmp_path):
     assert any(r["Comment"].startswith("rule_train_semisupervised_") for r in on_gpu), records
     for record in records:
         if record in on_gpu:
-            assert record["Partition"] == "gpu" and "gres/gpu=1" in record["ReqTRES"], record
+            assert record["Partition"] == "gpu" and f"gres/gpu:{GPU_MODEL}=1" in record["ReqTRES"], record
         else:
             assert record["Partition"] == "cpu" and "gres/gpu" not in record["ReqTRES"], record
+    for line in submitted:
+        if any(rule in line for rule in gpu_rules):
+            assert f"--gres=gpu:{GPU_MODEL}:1" in line and "--gpus" not in line, line
+        else:
+            assert "--gres" not in line and "--gpus" not in line, line
     cancelled = next(r for r in records if r["JobID"] == cancelled_id)
     assert cancelled["State"].startswith("CANCELLED")
     retries = [r for r in train if r["Comment"] == cancelled["Comment"] and r["JobID"] != cancelled_id]
@@ -136,3 +153,20 @@ def test_profile_runs_gpu_jobs_and_resumes_a_cancelled_job(cluster, tmp_path):
     run, evaluation = run.relative_to(local_dir), evaluation.relative_to(local_dir)
     for name in ("results/table1.csv", "results/table2.csv", "results/table3.csv", run, evaluation):
         assert (cluster_dir / name).read_text() == (local_dir / name).read_text(), name
+
+    # The other requests of the GPU, each by one new training job of the same cluster directory.
+    config = yaml.safe_load(CONFIG.read_text())
+    del config["semisupervised"], config["figure2"]
+    for beta, resources, flag in (
+        (2.0, {"gpu_request": "gpus", "gpu_model": GPU_MODEL}, f"--gpus={GPU_MODEL}:1"),
+        (3.0, {"gpu_request": "gres"}, "--gres=gpu:1"),
+    ):
+        config["models"] = {"VAE": {"beta": [beta]}}
+        config["resources"] = {"gpus_per_job": 1} | resources
+        (cluster_dir / "config" / "config.yaml").write_text(yaml.safe_dump(config))
+        before = {r["JobID"] for r in sacct()}
+        assert profile_run(cluster_dir, "--until", "train").wait(timeout=300) == 0
+        lines = [line for line in sbatch_lines(cluster_dir) if "rule_train_wildcards" in line]
+        assert lines and all(flag in line and ("--gres" in line) != ("--gpus" in line) for line in lines), lines
+        (job,) = [r for r in sacct() if r["JobID"] not in before]
+        assert job["State"] == "COMPLETED" and job["Partition"] == "gpu" and "gres/gpu=1" in job["ReqTRES"], job

@@ -6,7 +6,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -165,11 +164,72 @@ def with_synthetic_faces(workdir):
 
 
 @pytest.fixture(scope="module")
-def pipeline_run(tmp_path_factory):
-    """The whole DAG on the few-epoch test config, run once for the tests below."""
-    workdir = workdir_with(tmp_path_factory.mktemp("pipeline"), ROOT / ".test" / "config" / "config.yaml")
-    snakemake(with_synthetic_faces(workdir), "--cores", "2")
-    return workdir
+def deployment(tmp_path_factory):
+    """The whole DAG on the few-epoch test config, deployed as a module with csrae from its wheel, run once
+    for the tests below."""
+    from tests.deployed import deploy
+
+    deployed = deploy(tmp_path_factory.mktemp("deployed"), ROOT / ".test" / "config" / "config.yaml")
+    with_synthetic_faces(deployed.workdir)
+    deployed.snakemake("--cores", "2")
+    return deployed
+
+
+@pytest.fixture(scope="module")
+def pipeline_run(deployment):
+    return deployment.workdir
+
+
+@pytest.mark.workflow
+def test_deployed_as_a_module_the_rules_run_the_installed_wheel(deployment):
+    """Without csrae installed the module stops before any job saying how to install it; with the wheel
+    installed every job imported it from there (provenance: an installed package, no commit)."""
+    refused = deployment.before_install
+    assert refused.returncode != 0 and "csrae is not installed where Snakemake runs" in refused.stderr
+    assert "pip install 'csrae[inception]'" in refused.stderr
+    probe = [str(deployment.python), "-c", "import csrae; print(csrae.__file__)"]
+    imported = subprocess.run(probe, cwd=deployment.workdir, capture_output=True, text=True, check=True).stdout
+    assert Path(imported).is_relative_to(deployment.python.parents[1]), imported
+    summaries = list((deployment.workdir / "results" / "runs").rglob("summary.json"))
+    assert summaries
+    for summary in summaries:
+        record = json.loads(summary.read_text())["provenance"]
+        assert record["csrae"] == deployment.wheel.name.split("-")[1] and record["git_commit"] is None
+    table1 = read_csv(deployment.workdir / "results" / "table1.csv")
+    assert {row["code"] for row in table1} == {f"csrae {deployment.wheel.name.split('-')[1]}"}
+
+
+@pytest.mark.workflow
+def test_export_writes_every_run_of_both_studies(deployment, tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    results = deployment.workdir / "results"
+    export = [str(deployment.python), "-m", "csrae.cli", "export", str(tmp_path / "tb"), "--results", str(results)]
+    subprocess.run(export, cwd=deployment.workdir, check=True, capture_output=True)
+    runs = {p.parent.relative_to(results) for p in results.glob("**/runs/**/summary.json")}
+    assert any(run.parts[0] == "semisupervised" for run in runs)
+    assert {p.parent.relative_to(tmp_path / "tb") for p in (tmp_path / "tb").rglob("events.out.tfevents.*")} == runs
+    for run in sorted(runs)[:: max(len(runs) // 4, 1)]:
+        events = EventAccumulator(str(tmp_path / "tb" / run))
+        events.Reload()
+        history = read_csv(results / run / "history.csv")
+        assert len(events.Scalars("val/loss")) == len(history)
+
+
+@pytest.mark.workflow
+def test_the_rules_environment_resolves_with_the_wheel(deployment, tmp_path):
+    """envs/csrae.yaml's pip section, with the wheel where PIP_FIND_LINKS points (docs/deploy.md), resolves
+    to exactly its pins."""
+    env = yaml.safe_load((ROOT / "envs" / "csrae.yaml").read_text())
+    requirements = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    report = tmp_path / "report.json"
+    command = [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet"]
+    command += ["--find-links", str(deployment.wheel.parent), "--report", str(report)]
+    subprocess.run([*command, *requirements], check=True, capture_output=True)
+    resolved = {
+        f"{i['metadata']['name']}=={i['metadata']['version']}" for i in json.loads(report.read_text())["install"]
+    }
+    assert {r.replace("[inception]", "") for r in requirements} == resolved
 
 
 def read_csv(path):
@@ -292,21 +352,21 @@ def test_logs_benchmarks_and_checkpoints_outside_outputs(pipeline_run):
 
 
 @pytest.mark.workflow
-def test_rerun_is_a_no_op_and_the_report_shows_every_table_and_figure_in_a_browser(pipeline_run):
+def test_rerun_is_a_no_op_and_the_report_shows_every_table_and_figure_in_a_browser(deployment, pipeline_run):
     """Headless Chromium clicks through the report's menus: every figure and table of the run is reachable,
     and each one shows (an image decoded to a non-zero size, a table with rows)."""
     from collections import Counter
 
     from tests.browser import report_results
 
-    assert "Nothing to be done" in snakemake(pipeline_run, "-n").stdout
-    snakemake(pipeline_run, "--report", "report.html")
+    assert "Nothing to be done" in deployment.snakemake("-n").stdout
+    deployment.snakemake("--report", "report.html")
     shown = report_results(pipeline_run / "report.html")
     results = pipeline_run / "results"
     built = [*results.glob("figures/*.png"), *results.glob("*.html"), *results.glob("**/selection/**/*.html")]
     assert Counter(name for _, _, name, _ in shown) == Counter(path.name for path in built)
     required = {"table1.html", "table2.html", "table3.html", "table7.html", "figure2.png", "paper_comparison.html"}
-    required |= {"ablation.html", "ablation_effects.html"}
+    required |= {"ablation.html", "ablation_effects.html", "curves_mnist5k_MixtureCSRAE.png", "curves_pinwheel_VAE.png"}
     assert required <= {n for _, _, n, _ in shown}
     for category, subcategory, name, view in shown:
         if name.endswith(".png"):
@@ -480,44 +540,3 @@ def test_missing_or_malformed_face_index_fails_before_any_job(tmp_path):
     assert result.returncode != 0 and "faces/disfa/index.csv is missing. disfa is licensed" in output
     assert "columns frame, subject, AU1, AU2, AU4, AU6, AU9, AU12, AU25, AU26" in output
     assert not (workdir / "results").exists()
-
-
-def env_requirements():
-    env = yaml.safe_load((ROOT / "envs" / "csrae.yaml").read_text())
-    return next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
-
-
-def test_conda_environment_matches_the_package():
-    """The rules' environment holds the library's dependencies with the offline Inception, and no path
-    (Snakemake copies the file)."""
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    expected = project["dependencies"] + project["optional-dependencies"]["inception"]
-    assert sorted(env_requirements()) == sorted(expected)
-
-
-@pytest.mark.workflow
-def test_conda_environment_pip_requirements_resolve(tmp_path):
-    report = tmp_path / "report.json"
-    command = [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet"]
-    subprocess.run([*command, "--report", str(report), *env_requirements()], check=True, capture_output=True)
-    names = {item["metadata"]["name"].lower() for item in json.loads(report.read_text())["install"]}
-    assert {"torch", "torchvision", "pytorch-fid", "mlxtend"} <= names
-
-
-@pytest.mark.workflow
-def test_rules_import_the_library_from_the_checkout_without_it_installed(tmp_path):
-    """A Python that has the environment's packages but not csrae runs the workflow's scripts."""
-    site = next(p for p in sys.path if p.endswith("site-packages"))
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "venv")], check=True)
-    python = tmp_path / "venv" / "bin" / "python"
-    venv_site = subprocess.run(
-        [python, "-c", "import site; print(site.getsitepackages()[0])"], capture_output=True, text=True, check=True
-    ).stdout.strip()
-    Path(venv_site, "host.pth").write_text(site + "\n")  # the packages, not their .pth hooks (csrae's editable one)
-    workdir = workdir_with(tmp_path / "run", ROOT / ".test" / "config" / "config.yaml")
-    probe = subprocess.run([python, "-c", "import csrae"], cwd=workdir, capture_output=True, text=True)
-    assert probe.returncode != 0 and "No module named 'csrae'" in probe.stderr
-    command = [python, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(workdir), "--cores", "1"]
-    result = subprocess.run([*command, "results/data/pinwheel/data.npz"], capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "'name': 'pinwheel'" in (workdir / "results" / "logs" / "prepare" / "pinwheel.log").read_text()

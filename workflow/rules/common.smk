@@ -85,11 +85,13 @@ def job_settings(rule, dataset):
 
 
 def gpu_job(rule, runs):
-    """Resources of the rules that train or evaluate models: ``gpus_per_job`` GPUs, on the GPU
-    partition ($CSRAE_SLURM_GPU_PARTITION) whenever a GPU is asked for, with the memory of
-    :func:`job_settings` and its run time per run times ``runs(wildcards)``, the job's runs.
+    """Resources of the rules that train or evaluate models: ``gpus_per_job`` GPUs asked for as
+    ``gpu_request`` says (``gpu`` [+ ``gpu_model``] → sbatch --gpus, or ``gres`` → --gres), with the
+    ``constraint``, on the GPU partition ($CSRAE_SLURM_GPU_PARTITION) whenever a GPU is asked for; the
+    memory of :func:`job_settings` and its run time per run times ``runs(wildcards)``, the job's runs.
     """
-    gpus = config["resources"]["gpus_per_job"]
+    settings = config["resources"]
+    gpus = settings["gpus_per_job"]
 
     def runtime(wildcards, attempt):
         minutes = job_settings(rule, wildcards.dataset)["minutes_per_run"]
@@ -100,7 +102,19 @@ def gpu_job(rule, runs):
         "mem_mb": lambda wildcards: job_settings(rule, wildcards.dataset)["mem_mb"],
         "runtime": runtime,
     }
-    if gpus and GPU_PARTITION:
+    if not gpus:
+        return resources
+    model = settings.get("gpu_model")
+    if settings["gpu_request"] == "gres":
+        resources["gpu"] = (
+            0  # the GPU is in the GRES request instead (the two exclude each other)
+        )
+        resources["gres"] = f"gpu:{model}:{gpus}" if model else f"gpu:{gpus}"
+    elif model:
+        resources["gpu_model"] = model
+    if "constraint" in settings:
+        resources["constraint"] = settings["constraint"]
+    if GPU_PARTITION:
         resources["slurm_partition"] = GPU_PARTITION
     return resources
 
@@ -381,8 +395,9 @@ def all_outputs():
     outputs += all_sweeps()
     for dataset in DATASETS:
         outputs += [
-            f"results/figures/figure3_{dataset}_{model}.png"
+            f"results/figures/{figure}_{dataset}_{model}.png"
             for model in model_grids(dataset)
+            for figure in ("figure3", "curves")
         ]
         for model in prior_models(dataset):
             outputs.append(f"results/figures/figure4_{dataset}_{model}.png")

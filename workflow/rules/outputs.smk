@@ -102,24 +102,34 @@ if "figure2" in config:  # Figure 2 is optional (a 2-D dataset)
             "../scripts/figure2.py"
 
 
-rule figure3:
+rule sweep_figures:
     input:
         sweep="results/selection/generative/{dataset}/{model}_sweep.csv",
+        selected="results/selection/generative/{dataset}/{model}.json",
+        evaluations=lambda wildcards: evaluation_manifests(
+            wildcards.dataset, wildcards.model, "generative"
+        ),
     output:
-        report(
+        figure3=report(
             "results/figures/figure3_{dataset}_{model}.png",
             caption="../report/figure3.rst",
             category="Figures",
             labels={"figure": "Figure 3", "dataset": "{dataset}", "model": "{model}"},
         ),
+        curves=report(
+            "results/figures/curves_{dataset}_{model}.png",
+            caption="../report/curves.rst",
+            category="Learning curves",
+            labels={"dataset": "{dataset}", "model": "{model}"},
+        ),
     log:
-        "results/logs/figure3/{dataset}_{model}.log",
+        "results/logs/sweep_figures/{dataset}_{model}.log",
     conda:
         "../../envs/csrae.yaml"
     params:
         weight=lambda wildcards: weight_name(wildcards.model),
     script:
-        "../scripts/figure3.py"
+        "../scripts/sweep_figures.py"
 
 
 rule figure4:
