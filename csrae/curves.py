@@ -33,6 +33,11 @@ def sweep_histories(records: list[dict], root: str | Path = ".") -> pd.DataFrame
     return histories.assign(criterion=histories["val_reconstruction"] + histories["val_regulariser"])
 
 
+def markers(epochs: int) -> dict:
+    """About twenty markers along a curve, so that a curve of one epoch shows too."""
+    return {"marker": "o", "markersize": 3, "markevery": max(epochs // 20, 1)}
+
+
 def learning_curves(
     histories: pd.DataFrame, selected: dict[str, str], weights: dict[str, float], weight_name: str, title: str, path
 ) -> None:
@@ -44,8 +49,9 @@ def learning_curves(
     for (left, right), structure in zip(axes, structures):
         rows = histories[histories["structure"] == structure]
         for i, (seed, run) in enumerate(rows[rows["hp"] == selected[structure]].groupby("seed")):
-            left.plot(run["epoch"], run["train_loss"], "-", color=f"C{i}", label=f"seed {seed} training")
-            left.plot(run["epoch"], run["val_loss"], "--", color=f"C{i}", label=f"seed {seed} validation")
+            style = {"color": f"C{i}", **markers(len(run))}
+            left.plot(run["epoch"], run["train_loss"], "-", label=f"seed {seed} training", **style)
+            left.plot(run["epoch"], run["val_loss"], "--", label=f"seed {seed} validation", **style)
         left.set(xlabel="epoch", ylabel="objective (RE + weight × R)", title=f"(a) selected: {selected[structure]}")
         left.legend(frameon=False, fontsize=7)
         settings = sorted(rows["hp"].unique(), key=weights.__getitem__)
@@ -53,7 +59,7 @@ def learning_curves(
             curve = rows[rows["hp"] == hp].groupby("epoch")["criterion"].mean()
             thick = 2.5 if hp == selected[structure] else 1.0
             label = f"{weight_name} = {weights[hp]:g}"
-            right.plot(curve.index, curve.to_numpy(), color=colour, lw=thick, label=label)
+            right.plot(curve.index, curve.to_numpy(), color=colour, lw=thick, label=label, **markers(len(curve)))
         right.set(xlabel="epoch", ylabel="validation RE + R (seed mean)", title=f"(b) sweep of {structure}")
         right.legend(frameon=False, fontsize=7)
     fig.suptitle(title, fontsize=10)

@@ -6,6 +6,7 @@ which jobs ran, what their logs say they trained or reused, and what stayed on d
 """
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -158,17 +159,20 @@ def test_provenance_in_every_record_and_the_code_version_in_table1(study):
 
 
 def test_bumping_a_component_version_reruns_exactly_what_depends_on_it(study, tmp_path):
-    """The workflow from a copy of the repository whose csrae/versions.py has one version bumped."""
+    """The workflow from a copy of the repository whose csrae/versions.py has one version bumped (that copy's
+    csrae first on the search path; run from the working directory, so that the checkout's is not)."""
     copy = tmp_path / "repo"
-    shutil.copytree(ROOT / "workflow", copy / "workflow")
-    shutil.copytree(ROOT / "csrae", copy / "csrae", ignore=shutil.ignore_patterns("__pycache__"))
+    for folder in ("workflow", "envs", "csrae"):
+        shutil.copytree(ROOT / folder, copy / folder, ignore=shutil.ignore_patterns("__pycache__"))
     versions = copy / "csrae" / "versions.py"
     source = versions.read_text()
     planned = {}
     for component in ("evaluation", "model", "feature_net"):
         versions.write_text(re.sub(rf'"{component}": (\d+)', rf'"{component}": 99', source))
         command = [sys.executable, "-m", "snakemake", "-s", str(copy / "workflow" / "Snakefile"), "-d", str(study)]
-        output = subprocess.run([*command, "-n"], capture_output=True, text=True, check=True).stdout
+        env = os.environ | {"PYTHONPATH": str(copy)}
+        dry_run = subprocess.run([*command, "-n"], cwd=study, capture_output=True, text=True, check=True, env=env)
+        output = dry_run.stdout
         planned[component] = {rule for rule, _ in re.findall(r"^(\w+)\s+(\d+)$", output, re.MULTILINE)}
     assert "evaluate" in planned["evaluation"] and "train" not in planned["evaluation"]
     assert {"train", "evaluate"} <= planned["model"]

@@ -5,8 +5,8 @@ semi-supervised training job ran on the GPU partition with a GPU of the
 asked-for type and every other job on the CPU partition, that a training
 job cancelled mid-way (scancel) was resubmitted and resumed from its
 checkpoint, and that the results equal a local run; then that the other
-ways of asking for the GPU (``--gpus`` with a model, ``--gres`` without)
-are accepted too.
+ways of asking for the GPU (``--gpus`` with and without a model, ``--gres``
+without) are accepted too.
 """
 
 import os
@@ -160,6 +160,7 @@ def test_profile_runs_gpu_jobs_and_resumes_a_cancelled_job(cluster, tmp_path):
     for beta, resources, flag in (
         (2.0, {"gpu_request": "gpus", "gpu_model": GPU_MODEL}, f"--gpus={GPU_MODEL}:1"),
         (3.0, {"gpu_request": "gres"}, "--gres=gpu:1"),
+        (4.0, {"gpu_request": "gpus"}, "--gpus=1"),
     ):
         config["models"] = {"VAE": {"beta": [beta]}}
         config["resources"] = {"gpus_per_job": 1} | resources

@@ -185,8 +185,9 @@ def test_deployed_as_a_module_the_rules_run_the_installed_wheel(deployment):
     """Without csrae installed the module stops before any job saying how to install it; with the wheel
     installed every job imported it from there (provenance: an installed package, no commit)."""
     refused = deployment.before_install
-    assert refused.returncode != 0 and "csrae is not installed where Snakemake runs" in refused.stderr
-    assert "pip install 'csrae[inception]'" in refused.stderr
+    said = refused.stdout + refused.stderr
+    assert refused.returncode != 0 and "csrae is not installed where Snakemake runs" in said
+    assert "pip install 'csrae[inception]'" in said
     probe = [str(deployment.python), "-c", "import csrae; print(csrae.__file__)"]
     imported = subprocess.run(probe, cwd=deployment.workdir, capture_output=True, text=True, check=True).stdout
     assert Path(imported).is_relative_to(deployment.python.parents[1]), imported
