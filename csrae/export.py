@@ -22,7 +22,8 @@ import pandas as pd
 
 from csrae.curves import read_history
 
-STUDIES = {"runs": "summary.json", "semisupervised/runs": "metrics.json"}  # under results/: a finished run's record
+# study → (its runs under results/, the record a finished run writes last)
+STUDIES = {"generative": ("runs", "summary.json"), "semisupervised": ("semisupervised/runs", "metrics.json")}
 
 
 @dataclass
@@ -52,19 +53,19 @@ def tracked_runs(results: str | Path, match: str = "*") -> Iterator[TrackedRun]:
     """The finished runs under ``results`` whose folder name (relative to it) matches ``match``."""
     results = Path(results)
     evaluations = newest_evaluations(results)
-    for study, record_name in STUDIES.items():
-        for record_path in sorted((results / study).rglob(record_name)):
+    for study, (runs, record_name) in STUDIES.items():
+        for record_path in sorted((results / runs).rglob(record_name)):
             folder = record_path.parent
             name = folder.relative_to(results).as_posix()
             if not fnmatch.fnmatch(name, match) or not (folder / "history.csv").is_file():
                 continue
             record = json.loads(record_path.read_text())
             spec = json.loads((folder / "summary.json").read_text())["spec"]
-            hparams = {"study": "semisupervised" if study != "runs" else "generative", "dataset": spec["dataset"]}
-            hparams |= {"model": spec["model"], "latent_dim": spec["latent_dim"]} | spec["hparams"]
+            hparams = {"study": study, "dataset": spec["dataset"], "model": spec["model"]}
+            hparams |= {"latent_dim": spec["latent_dim"]} | spec["hparams"]
             hparams |= {name: value for name, value in spec["train"].items() if value is not None}
             hparams |= {key: spec[key] for key in ("labels", "fold") if key in spec}
-            if study == "runs":
+            if study == "generative":
                 metrics = numbers(record.get("best") or {}, "best/") | numbers(evaluations.get(record["key"], {}))
                 metrics = {name: v for name, v in metrics.items() if name not in ("seed", *spec["hparams"])}
             else:

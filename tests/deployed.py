@@ -45,11 +45,11 @@ class Deployment:
     before_install: subprocess.CompletedProcess  # `snakemake -n` before csrae was installed
 
     def snakemake(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        command = [str(self.python), "-m", "snakemake", "-d", str(self.workdir), *args]
-        result = subprocess.run(command, cwd=self.workdir, capture_output=True, text=True)
-        if check and result.returncode != 0:
-            raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-        return result
+        """Snakemake of the lab's environment on the lab's Snakefile (from the lab's directory, so that the
+        checkout's csrae is not on the search path)."""
+        from tests.test_workflow import snakemake
+
+        return snakemake(self.workdir, *args, check=check, python=self.python, snakefile=None)
 
 
 def repository_copy(destination: Path) -> Path:

@@ -17,9 +17,10 @@ ROOT = Path(__file__).resolve().parents[1]
 SNAKEFILE = ROOT / "workflow" / "Snakefile"
 
 
-def snakemake(workdir, *args, check=True):
-    command = [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(workdir), *args]
-    result = subprocess.run(command, capture_output=True, text=True)
+def snakemake(workdir, *args, check=True, python=sys.executable, snakefile=SNAKEFILE):
+    """``snakemake -d workdir *args`` run from ``workdir`` by ``python``; ``snakefile`` None: the workdir's own."""
+    command = [str(python), "-m", "snakemake", *(["-s", str(snakefile)] if snakefile else []), "-d", str(workdir)]
+    result = subprocess.run([*command, *args], cwd=workdir, capture_output=True, text=True)
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result
