@@ -20,7 +20,8 @@ from timing import best_time, print_table
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from csrae.data import prepare_dataset  # noqa: E402
-from csrae.data.faces import FaceFrames, read_index  # noqa: E402
+from csrae.data.face_frames import FaceFrames  # noqa: E402
+from csrae.data.faces import read_index  # noqa: E402
 from csrae.gaussian import Noise  # noqa: E402
 from csrae.semisupervised.models import LabelSpace, build_m2  # noqa: E402
 from tests.fixtures import write_faces  # noqa: E402

@@ -1,11 +1,11 @@
 """A live single-node Slurm cluster on localhost, for the tests (design.md §6b).
 
 Debian's Slurm 22.05 with munge, slurmdbd and MariaDB (so that ``sacct``
-works), running as root without systemd and with one fake GPU of type
-``a100`` (:data:`GPU_MODEL`) whose GRES file is the character device /dev/null,
-and two partitions on the one node:
-``cpu`` (the default) and ``gpu``.  Every daemon is started here in
-the foreground of its own process and stopped by PID.
+works), running as root without systemd and with two fake GPUs of type
+``a100`` (:data:`GPU_MODEL`) whose GRES files are the character devices
+/dev/null and /dev/zero, and two partitions on the one node: ``cpu`` (the
+default) and ``gpu``.  Every daemon is started here in the foreground of its
+own process and stopped by PID.
 """
 
 import os
@@ -18,7 +18,8 @@ from pathlib import Path
 SLURM_ETC = Path("/etc/slurm")  # the SLURM job step strips SLURM_CONF, so it must be here
 BINARIES = ("slurmctld", "slurmd", "slurmdbd", "sacct", "sbatch", "munged", "mariadbd", "mariadb-install-db")
 DB_PASSWORD = "csrae-test"
-GPU_MODEL = "a100"  # the type of the node's one GPU
+GPU_MODEL = "a100"  # the type of the node's GPUs
+GPUS = 2  # two jobs train at once, one per core of the test machine
 
 
 def available() -> str | None:
@@ -81,11 +82,14 @@ AccountingStoragePass=/run/munge/munge.socket.2
 AccountingStorageTRES=gres/gpu,gres/gpu:{GPU_MODEL}
 AccountingStoreFlags=job_comment
 JobAcctGatherType=jobacct_gather/none
-NodeName={self.node} NodeAddr=127.0.0.1 CPUs={os.cpu_count()} RealMemory=16000 Gres=gpu:{GPU_MODEL}:1 State=UNKNOWN
+NodeName={self.node} NodeAddr=127.0.0.1 CPUs={os.cpu_count()} RealMemory=16000 Gres=gpu:{GPU_MODEL}:{GPUS} State=UNKNOWN
 PartitionName=cpu Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 PartitionName=gpu Nodes=ALL MaxTime=INFINITE State=UP
 """)
-        gres = f"AutoDetect=off\nNodeName={self.node} Name=gpu Type={GPU_MODEL} File=/dev/null\n"
+        devices = ("/dev/null", "/dev/zero")[:GPUS]  # any character device stands for a GPU
+        gres = "AutoDetect=off\n" + "".join(
+            f"NodeName={self.node} Name=gpu Type={GPU_MODEL} File={d}\n" for d in devices
+        )
         (SLURM_ETC / "gres.conf").write_text(gres)
         dbd = SLURM_ETC / "slurmdbd.conf"
         dbd.write_text(f"""\
@@ -182,7 +186,11 @@ StorageLoc=slurm_acct_db
                 path.write_bytes(content)
 
     def __enter__(self):
-        return self.start()
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()  # no daemon outlives a failed start
+            raise
 
     def __exit__(self, *exc):
         self.stop()

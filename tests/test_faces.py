@@ -6,7 +6,8 @@ import torch
 from PIL import Image
 
 from csrae.data import DatasetFileError
-from csrae.data.faces import FaceFrames, fold_split, read_index, subject_folds
+from csrae.data.face_frames import FaceFrames
+from csrae.data.faces import fold_split, read_index, subject_folds
 from csrae.networks import face_decoder, face_encoder
 from csrae.semisupervised.data import face_split
 from tests.fixtures import write_faces

@@ -1,15 +1,17 @@
-"""`snakemake --profile slurm all` against a live single-node Slurm with one fake GPU.
+"""`snakemake --profile slurm all` against a live single-node Slurm with two fake GPUs.
 
 Asserts from Slurm's own records that every training, evaluation and
 semi-supervised training job ran on the GPU partition with a GPU of the
-asked-for type and every other job on the CPU partition, that a training
-job cancelled mid-way (scancel) was resubmitted and resumed from its
-checkpoint, and that the results equal a local run; then that the other
+asked-for type, the other jobs that need torch on the CPU partition, and the
+selection, tables and plots on the submitting host (``localrule``); that a
+training job cancelled mid-way (scancel) was resubmitted and resumed from its
+checkpoint, to the numbers of an uninterrupted local run; then that the other
 ways of asking for the GPU (``--gpus`` with and without a model, ``--gres``
 without) are accepted too.
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -119,9 +121,11 @@ def test_profile_runs_gpu_jobs_and_resumes_a_cancelled_job(cluster, tmp_path):
     records = sacct()
     train = [r for r in records if r["Comment"].startswith("rule_train_wildcards")]
     assert len({r["Comment"] for r in train}) == 3
+    submitted_rules = {re.match(r"rule_(\w+?)(_wildcards|$)", r["Comment"])[1] for r in records}
+    assert submitted_rules == {"prepare_dataset", "figure1", "train", "evaluate", "train_semisupervised"}
+    assert (cluster_dir / "results" / "table3.csv").is_file()  # its rules ran on this host
     gpu_rules = ("rule_train_", "rule_evaluate_", "rule_train_semisupervised_")
     on_gpu = [r for r in records if r["Comment"].startswith(gpu_rules)]
-    assert any(r["Comment"].startswith("rule_train_semisupervised_") for r in on_gpu), records
     for record in records:
         if record in on_gpu:
             assert record["Partition"] == "gpu" and f"gres/gpu:{GPU_MODEL}=1" in record["ReqTRES"], record
@@ -142,32 +146,42 @@ def test_profile_runs_gpu_jobs_and_resumes_a_cancelled_job(cluster, tmp_path):
     resumed_at = int(train_log.split("at epoch ")[1].split()[0])
     assert resumed_at >= cancelled_at
 
-    # The same DAG run locally gives the same numbers.
+    # The cancelled structure trained and evaluated locally, uninterrupted, gives the same numbers.
+    config = yaml.safe_load(CONFIG.read_text())
+    del config["semisupervised"], config["figure2"]
     local_dir = workdir(tmp_path / "local", profile=False)
+    local_config = config | {"models": {"CSRAE": config["models"]["CSRAE"]}}
+    (local_dir / "config" / "config.yaml").write_text(yaml.safe_dump(local_config))
     subprocess.run(
-        [sys.executable, "-m", "snakemake", "-s", str(ROOT / "workflow" / "Snakefile"), "--cores", "2"],
+        [sys.executable, "-m", "snakemake", "-s", str(ROOT / "workflow" / "Snakefile"), "--cores", "2",
+         "--until", "evaluate"],
         cwd=local_dir, check=True, capture_output=True,
     )  # fmt: skip
     (run,) = local_dir.glob(f"results/runs/{CANCELLED_RUN}/*/history.csv")
     (evaluation,) = local_dir.glob(f"results/evaluation/{CANCELLED_RUN}/*/metrics.json")
-    run, evaluation = run.relative_to(local_dir), evaluation.relative_to(local_dir)
-    for name in ("results/table1.csv", "results/table2.csv", "results/table3.csv", run, evaluation):
+    for name in (run.relative_to(local_dir), evaluation.relative_to(local_dir)):
         assert (cluster_dir / name).read_text() == (local_dir / name).read_text(), name
 
-    # The other requests of the GPU, each by one new training job of the same cluster directory.
-    config = yaml.safe_load(CONFIG.read_text())
-    del config["semisupervised"], config["figure2"]
-    for beta, resources, flag in (
-        (2.0, {"gpu_request": "gpus", "gpu_model": GPU_MODEL}, f"--gpus={GPU_MODEL}:1"),
-        (3.0, {"gpu_request": "gres"}, "--gres=gpu:1"),
-        (4.0, {"gpu_request": "gpus"}, "--gpus=1"),
-    ):
-        config["models"] = {"VAE": {"beta": [beta]}}
+    # The other requests of the GPU: one new training job each, submitted at once from copies of the
+    # cluster directory (its prepared data reused).
+    config["training"] = config["training"] | {"epochs": 1, "warmup": 0}
+    requests = {
+        f"--gpus={GPU_MODEL}:1": {"gpu_request": "gpus", "gpu_model": GPU_MODEL},
+        "--gres=gpu:1": {"gpu_request": "gres"},
+        "--gpus=1": {"gpu_request": "gpus"},
+    }
+    runs, before = {}, {r["JobID"] for r in sacct()}
+    for beta, (flag, resources) in enumerate(requests.items(), start=2):
+        copy = shutil.copytree(cluster_dir, tmp_path / f"request{beta}", symlinks=True)
+        config["models"] = {"VAE": {"beta": [float(beta)]}}
         config["resources"] = {"gpus_per_job": 1} | resources
-        (cluster_dir / "config" / "config.yaml").write_text(yaml.safe_dump(config))
-        before = {r["JobID"] for r in sacct()}
-        assert profile_run(cluster_dir, "--until", "train").wait(timeout=300) == 0
-        lines = [line for line in sbatch_lines(cluster_dir) if "rule_train_wildcards" in line]
+        (copy / "config" / "config.yaml").write_text(yaml.safe_dump(config))
+        runs[flag] = copy, profile_run(copy, "--until", "train")
+    for flag, (copy, process) in runs.items():
+        assert process.wait(timeout=300) == 0, (copy / "snakemake.log").read_text()[-3000:]
+        lines = [line for line in sbatch_lines(copy) if "rule_train_wildcards" in line]
         assert lines and all(flag in line and ("--gres" in line) != ("--gpus" in line) for line in lines), lines
-        (job,) = [r for r in sacct() if r["JobID"] not in before]
-        assert job["State"] == "COMPLETED" and job["Partition"] == "gpu" and "gres/gpu=1" in job["ReqTRES"], job
+        (job_id,) = re.findall(r"submitted with SLURM jobid (\d+)", (copy / "snakemake.log").read_text())
+        job = next(r for r in sacct() if r["JobID"] == job_id)
+        assert job_id not in before and job["State"] == "COMPLETED", job
+        assert job["Partition"] == "gpu" and "gres/gpu=1" in job["ReqTRES"], job

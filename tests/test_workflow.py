@@ -2,6 +2,7 @@
 run is test_pipeline.py)."""
 
 import csv
+import itertools
 import re
 import shutil
 import subprocess
@@ -30,6 +31,43 @@ def workdir_with(tmp_path, config_path):
     (tmp_path / "config").mkdir(parents=True, exist_ok=True)
     shutil.copy(config_path, tmp_path / "config" / "config.yaml")
     return tmp_path
+
+
+def top_level_imports(source: str) -> str:
+    """The import statements of a script or a rule file, without the rest."""
+    statements, lines = [], iter(source.splitlines())
+    for line in lines:
+        if line.startswith(("import ", "from ")):
+            statement = [line]
+            if line.endswith("("):  # names over several lines, up to ")"
+                statement += [*itertools.takewhile(lambda name: not name.startswith(")"), lines), ")"]
+            statements.append("\n".join(statement))
+    return "\n".join(statements)
+
+
+def test_planning_and_the_local_rules_need_no_torch():
+    """Snakemake plans the DAG (the rule files' imports) and runs the ``localrule`` jobs where it runs, on a
+    cluster's login node too: none of them imports torch, so neither pays for it nor needs a GPU node."""
+    rules = "\n".join(p.read_text() for p in sorted((ROOT / "workflow" / "rules").glob("*.smk")))
+    blocks = re.split(r"^\s*rule (\w+):\n", rules, flags=re.MULTILINE)[1:]
+    local = {
+        rule: re.search(r'"\.\./scripts/(\w+)\.py"', body)[1]
+        for rule, body in zip(blocks[::2], blocks[1::2])
+        if "localrule: True" in body
+    }
+    assert {"select_model", "tables", "paper_comparison", "sweep_figures", "image_grids"} <= set(local)
+    assert not {"train", "evaluate", "train_semisupervised", "prepare_dataset"} & set(local)
+    scripts = [top_level_imports((ROOT / "workflow" / "scripts" / f"{s}.py").read_text()) for s in local.values()]
+    code = "\n".join(
+        [
+            top_level_imports(rules),
+            *scripts,
+            "import sys",
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'torch')[:3])",
+        ]
+    )
+    imported = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert imported.stdout.strip() == "[]", imported.stdout
 
 
 @pytest.mark.parametrize(
@@ -157,7 +195,7 @@ def with_synthetic_faces(workdir):
     write_faces(workdir / "faces" / "disfa", "disfa", subjects=3, frames=8)
     config_path = workdir / "config" / "config.yaml"
     config = yaml.safe_load(config_path.read_text())
-    training = {"epochs": 3, "pretrain_epochs": 1, "batch_size": 8, "eval_batch_size": 8}
+    training = {"epochs": 1, "pretrain_epochs": 1, "batch_size": 8, "eval_batch_size": 8}
     config["semisupervised"]["datasets"]["disfa"] = {"source": "faces/disfa", "labels": [0.5], "training": training}
     config_path.write_text(yaml.safe_dump(config))
     return workdir

@@ -1,19 +1,25 @@
 """A prepared dataset: train/val/test arrays plus how to model them.
 
 Stored as ``data.npz`` (arrays, read with ``allow_pickle=False``) beside
-``meta.json`` (likelihood, architecture, image shape, provenance).
+``meta.json`` (likelihood, architecture, image shape, provenance).  Reading
+one needs no torch (the workflow plans from it); its tensor views import it.
 """
+
+from __future__ import annotations
 
 import functools
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from csrae.io import atomic_write, atomic_write_text
+
+if TYPE_CHECKING:
+    import torch
 
 SPLITS = ("train", "val", "test")
 EVAL_BINARIZATION_SEED = 1234  # val/test are binarised once, with this seed
@@ -40,6 +46,8 @@ class Dataset:
 
     def inputs(self, split: str) -> torch.Tensor:
         """Model inputs for evaluation: val/test binarised once with a fixed seed."""
+        import torch
+
         x = torch.from_numpy(self.x[split])
         if not self.binarize:
             return x
@@ -49,11 +57,15 @@ class Dataset:
     def training_batch(self, indices, generator: torch.Generator) -> torch.Tensor:
         """Training points ``indices`` on ``generator``'s device, binarised afresh there (with ``generator``)
         where the data say so: on a GPU the training split stays on it, and no batch crosses the bus."""
+        import torch
+
         x = self.training_split(generator.device)[torch.as_tensor(indices, device=generator.device)]
         return torch.bernoulli(x, generator=generator) if self.binarize else x
 
     def training_split(self, device: torch.device) -> torch.Tensor:
         """The training split as a tensor on ``device``, copied there once."""
+        import torch
+
         copies = self.__dict__.setdefault("_training_copies", {})
         if device not in copies:
             copies[device] = torch.from_numpy(self.x["train"]).to(device)
@@ -86,7 +98,7 @@ class Dataset:
         atomic_write_text(directory / "meta.json", json.dumps(self.meta(), indent=2))
 
     @classmethod
-    def load(cls, directory: str | Path) -> "Dataset":
+    def load(cls, directory: str | Path) -> Dataset:
         directory = Path(directory)
         for name in ("data.npz", "meta.json"):
             if not (directory / name).is_file():

@@ -15,7 +15,8 @@ import torch
 from torch import Tensor
 
 from csrae.data import Dataset
-from csrae.data.faces import ACTION_UNITS, FaceFrames, FaceIndex, fold_split, read_index
+from csrae.data.face_frames import FaceFrames
+from csrae.data.faces import ACTION_UNITS, FaceIndex, fold_split, read_index
 from csrae.semisupervised.models import LabelSpace
 
 

@@ -21,6 +21,7 @@ rule tables:
         table2_md="results/table2.md",
     log:
         "results/logs/tables.log",
+    localrule: True
     conda:
         "../../envs/csrae.yaml"
     params:
@@ -43,6 +44,7 @@ rule diverged:
         md="results/diverged.md",
     log:
         "results/logs/diverged.log",
+    localrule: True
     conda:
         "../../envs/csrae.yaml"
     script:
@@ -92,6 +94,7 @@ if "figure2" in config:  # Figure 2 is optional (a 2-D dataset)
             ),
         log:
             "results/logs/figure2.log",
+        localrule: True
         conda:
             "../../envs/csrae.yaml"
         params:
@@ -124,6 +127,7 @@ rule sweep_figures:
         ),
     log:
         "results/logs/sweep_figures/{dataset}_{model}.log",
+    localrule: True
     conda:
         "../../envs/csrae.yaml"
     params:
@@ -144,6 +148,7 @@ rule figure4:
         ),
     log:
         "results/logs/figure4/{dataset}_{model}.log",
+    localrule: True
     conda:
         "../../envs/csrae.yaml"
     script:
@@ -191,6 +196,7 @@ rule image_grids:
         ),
     log:
         "results/logs/image_grids/{dataset}.log",
+    localrule: True
     conda:
         "../../envs/csrae.yaml"
     script:
@@ -230,6 +236,7 @@ rule paper_comparison:
         md="results/paper_comparison.md",
     log:
         "results/logs/paper_comparison.log",
+    localrule: True
     conda:
         "../../envs/csrae.yaml"
     params:
@@ -267,6 +274,7 @@ rule ablation:
         md="results/ablation.md",
     log:
         "results/logs/ablation.log",
+    localrule: True
     conda:
         "../../envs/csrae.yaml"
     params:
@@ -283,6 +291,7 @@ rule in_use:
         "results/in_use.json",
     log:
         "results/logs/in_use.log",
+    localrule: True
     conda:
         "../../envs/csrae.yaml"
     script:

@@ -15,6 +15,7 @@ rule select_model:
         selected="results/selection/{study}/{dataset}/{model}.json",
     log:
         "results/logs/select/{study}/{dataset}/{model}.log",
+    localrule: True
     conda:
         "../../envs/csrae.yaml"
     params:

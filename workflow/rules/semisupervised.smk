@@ -44,6 +44,7 @@ rule select_semisupervised:
         selected="results/semisupervised/selection/{dataset}.json",
     log:
         "results/logs/semisupervised/select/{dataset}.log",
+    localrule: True
     conda:
         "../../envs/csrae.yaml"
     script:
@@ -64,6 +65,7 @@ rule table3:
         md="results/table3.md",
     log:
         "results/logs/table3.log",
+    localrule: True
     conda:
         "../../envs/csrae.yaml"
     script:
@@ -87,6 +89,7 @@ rule au_table:
         "results/logs/{au_table}.log",
     wildcard_constraints:
         au_table="table7|table8",
+    localrule: True
     conda:
         "../../envs/csrae.yaml"
     script:
