@@ -3,7 +3,8 @@
     python benchmarks/startup.py
 
 Every Snakemake job is a fresh Python process, so a DAG of thousands of
-small jobs pays this once per job. Each import runs in a new interpreter;
+small jobs pays this once per job; on a cluster each job also plans its
+part of the DAG again (the first row). Each import runs in a new interpreter;
 the table gives the best of five.
 """
 
@@ -16,6 +17,10 @@ from timing import print_table
 
 ROOT = Path(__file__).resolve().parents[1]
 JOBS = {  # the modules a kind of job's script imports
+    "planning: the Snakefile and its rules (every snakemake command)": (
+        "csrae.deployment, csrae.data, csrae.data.faces, csrae.data.own, csrae.kernels, csrae.registry, "
+        "csrae.naming, csrae.selection, csrae.semisupervised.selection, csrae.store, csrae.versions"
+    ),
     "selection, tables (select_model, tables, diverged)": "csrae.selection, csrae.io, csrae.naming",
     "semi-supervised selection, Table III": "csrae.semisupervised.selection, csrae.io",
     "figures (figure3, figure4, image_grids)": "csrae.figures",

@@ -29,10 +29,3 @@ def kill_after_saves(monkeypatch):
         monkeypatch.setattr(RunState, "save", killed)
 
     return arm
-
-
-def pytest_collection_modifyitems(items):
-    """With ``-n 2 --dist loadgroup`` (the slow tiers, README "Test") one worker runs the live-Slurm test, which
-    mostly waits on the cluster, while the other runs the Snakefile tests one after another."""
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group("slurm" if item.get_closest_marker("slurm") else "local"))

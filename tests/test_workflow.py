@@ -158,15 +158,35 @@ def test_bad_config_is_refused_naming_the_key(change, message):
     assert re.search(re.escape(message).replace(r"\.\*", ".*"), str(error.value), re.DOTALL), str(error.value)
 
 
-def test_bad_config_fails_before_any_job(tmp_path):
-    """The Snakefile validates the config before any job runs."""
+@pytest.mark.parametrize(
+    "section,change,message",
+    [
+        ("models", {"CSRAE": {"lambda": [-0.5]}}, "models.CSRAE.lambda: -0.5 is less than 0"),
+        (
+            "semisupervised",
+            {
+                "training": {
+                    "epochs": 1,
+                    "pretrain_epochs": 1,
+                    "warmup": 0,
+                    "patience": 1,
+                    "batch_size": 100,
+                    "lr": 0.0005,
+                }
+            },
+            "mnist5k trains 1 epoch(s), of which the unsupervised first phase takes pretrain_epochs = 1",
+        ),
+    ],
+)
+def test_bad_config_fails_before_any_job(tmp_path, section, change, message):
+    """The Snakefile checks the config before any job runs: the schema, and what only the rules know."""
     config = yaml.safe_load((ROOT / ".test" / "config" / "config.yaml").read_text())
-    config["models"] = config["models"] | {"CSRAE": {"lambda": [-0.5]}}
+    config[section] = config[section] | change
     (tmp_path / "config").mkdir()
     (tmp_path / "config" / "config.yaml").write_text(yaml.safe_dump(config))
     result = snakemake(tmp_path, "-n", check=False)
     output = result.stdout + result.stderr
-    assert result.returncode != 0 and "models.CSRAE.lambda: -0.5 is less than 0" in output
+    assert result.returncode != 0 and message in output, output[-3000:]
     assert not (tmp_path / "results").exists()
 
 
@@ -195,7 +215,7 @@ def with_synthetic_faces(workdir):
     write_faces(workdir / "faces" / "disfa", "disfa", subjects=3, frames=8)
     config_path = workdir / "config" / "config.yaml"
     config = yaml.safe_load(config_path.read_text())
-    training = {"epochs": 1, "pretrain_epochs": 1, "batch_size": 8, "eval_batch_size": 8}
+    training = {"epochs": 2, "pretrain_epochs": 1, "batch_size": 8, "eval_batch_size": 8}
     config["semisupervised"]["datasets"]["disfa"] = {"source": "faces/disfa", "labels": [0.5], "training": training}
     config_path.write_text(yaml.safe_dump(config))
     return workdir

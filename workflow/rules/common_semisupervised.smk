@@ -17,6 +17,12 @@ def ssl_training(dataset):
             f"semisupervised: prior_per_class needs one label per point; {dataset}'s action units are "
             f"multi-label: set semisupervised.datasets.{dataset}.training.prior_per_class to false"
         )
+    if settings.get("pretrain_epochs", 0) >= settings["epochs"]:
+        raise ValueError(
+            f"semisupervised: {dataset} trains {settings['epochs']} epoch(s), of which the unsupervised first "
+            f"phase takes pretrain_epochs = {settings['pretrain_epochs']}: give more epochs or fewer pretrain_epochs "
+            f"(semisupervised.training or semisupervised.datasets.{dataset}.training)"
+        )
     return settings
 
 
