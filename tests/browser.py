@@ -72,10 +72,34 @@ def shown_result(driver, before: str | None) -> tuple[str, str, dict]:
         driver.switch_to.default_content()
 
 
-def click_link(driver, text: str) -> None:
+def click(driver, xpath: str, index: int = 0) -> None:
+    """Click the ``index``-th element at ``xpath`` once it has stopped moving, as a person would. The
+    report styles itself after loading (its Tailwind CSS is compiled in the page), so the menu can
+    shift under the pointer: a click that another element intercepts did not happen and is retried on
+    a fresh lookup."""
+    from selenium.common.exceptions import ElementClickInterceptedException, StaleElementReferenceException
     from selenium.webdriver.common.by import By
 
-    wait_for(lambda: driver.find_elements(By.XPATH, f"//a[span[text()={text!r}]]"))[0].click()
+    last_rect, error = None, None
+
+    def clicked():
+        nonlocal last_rect, error
+        try:
+            element = driver.find_elements(By.XPATH, xpath)[index]
+            rect = element.rect
+            moved, last_rect = rect != last_rect, rect
+            if moved:  # still being laid out: look again at the next poll
+                return False
+            element.click()
+            return True
+        except (IndexError, ElementClickInterceptedException, StaleElementReferenceException) as caught:
+            error = caught
+            return False
+
+    try:
+        wait_for(clicked)
+    except AssertionError:
+        raise AssertionError(f"could not click {xpath} [{index}]: {error!r}") from error
 
 
 def report_results(report: Path) -> list[tuple[str, str, str, dict]]:
@@ -95,9 +119,9 @@ def report_results(report: Path) -> list[tuple[str, str, str, dict]]:
         for category, subcategories in menu.items():
             for subcategory in subcategories:
                 driver.get(report.resolve().as_uri())
-                click_link(driver, category)
+                click(driver, f"//a[span[text()={category!r}]]")
                 if len(subcategories) > 1:  # a lone subcategory opens with its category
-                    click_link(driver, subcategory)
+                    click(driver, f"//a[span[text()={subcategory!r}]]")
                 wait_for(lambda: driver.find_elements(By.XPATH, "//a[@iconname='eye']"))
                 # Two-valued labels are toggles: each combination of their values shows other results.
                 toggles = [
@@ -107,9 +131,9 @@ def report_results(report: Path) -> list[tuple[str, str, str, dict]]:
                 shown_uri = None
                 for choice in itertools.product(*toggles):
                     for radio in choice:
-                        driver.find_element(By.CSS_SELECTOR, f"label[for={radio!r}]").click()
-                    for button in driver.find_elements(By.XPATH, "//a[@iconname='eye']"):
-                        button.click()
+                        click(driver, f"//label[@for={radio!r}]")
+                    for index in range(len(driver.find_elements(By.XPATH, "//a[@iconname='eye']"))):
+                        click(driver, "//a[@iconname='eye']", index)
                         shown_uri, name, shown = shown_result(driver, shown_uri)
                         found.append((category, subcategory, name, shown))
         return found
