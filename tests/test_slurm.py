@@ -164,7 +164,7 @@ def test_profile_runs_gpu_jobs_and_resumes_a_cancelled_job(cluster, tmp_path):
 
     # The other requests of the GPU: one new training job each, submitted at once from copies of the
     # cluster directory (its prepared data reused).
-    config["training"] = config["training"] | {"epochs": 1, "warmup": 0}
+    training = config["training"] | {"epochs": 1, "warmup": 0}
     requests = {
         f"--gpus={GPU_MODEL}:1": {"gpu_request": "gpus", "gpu_model": GPU_MODEL},
         "--gres=gpu:1": {"gpu_request": "gres"},
@@ -173,9 +173,12 @@ def test_profile_runs_gpu_jobs_and_resumes_a_cancelled_job(cluster, tmp_path):
     runs, before = {}, {r["JobID"] for r in sacct()}
     for beta, (flag, resources) in enumerate(requests.items(), start=2):
         copy = shutil.copytree(cluster_dir, tmp_path / f"request{beta}", symlinks=True)
-        config["models"] = {"VAE": {"beta": [float(beta)]}}
-        config["resources"] = {"gpus_per_job": 1} | resources
-        (copy / "config" / "config.yaml").write_text(yaml.safe_dump(config))
+        request = config | {
+            "training": training,
+            "models": {"VAE": {"beta": [float(beta)]}},
+            "resources": {"gpus_per_job": 1} | resources,
+        }
+        (copy / "config" / "config.yaml").write_text(yaml.safe_dump(request))
         runs[flag] = copy, profile_run(copy, "--until", "train")
     for flag, (copy, process) in runs.items():
         assert process.wait(timeout=300) == 0, (copy / "snakemake.log").read_text()[-3000:]
