@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 JOBS = {  # the modules a kind of job's script imports
     "planning: the Snakefile and its rules (every snakemake command)": (
         "csrae.deployment, csrae.data, csrae.data.faces, csrae.data.own, csrae.kernels, csrae.registry, "
-        "csrae.naming, csrae.selection, csrae.semisupervised.selection, csrae.store, csrae.versions"
+        "csrae.naming, csrae.selection, csrae.semisupervised.phases, csrae.semisupervised.selection, csrae.store, "
+        "csrae.versions"
     ),
     "selection, tables (select_model, tables, diverged)": "csrae.selection, csrae.io, csrae.naming",
     "semi-supervised selection, Table III": "csrae.semisupervised.selection, csrae.io",

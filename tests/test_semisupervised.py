@@ -220,6 +220,9 @@ def test_pretraining_epochs_use_no_labels(tmp_path):
     trainer.fit()
     classification = [row["train_classification"] for row in trainer.run.history]
     assert classification[:2] == [0.0, 0.0] and classification[2] > 0
+    for pretrain_epochs in (3, -1):  # no semi-supervised epoch left, or a negative phase
+        with pytest.raises(ValueError, match=rf"trains 3 epoch\(s\).*pretrain_epochs = {pretrain_epochs}: give more"):
+            SemiSupervisedConfig(epochs=3, pretrain_epochs=pretrain_epochs)
 
 
 def test_resnet18_starts_from_given_weights_and_refuses_others(tmp_path):

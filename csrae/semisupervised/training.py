@@ -32,6 +32,7 @@ from csrae.semisupervised.models import (
     build_m2,
     build_supervised,
 )
+from csrae.semisupervised.phases import phase_problem
 from csrae.store import content_key, continue_from, file_digest, read_record, result_folder
 from csrae.trainer import CHECKPOINT, ModelTrainer, RunState, TrainConfig
 from csrae.versions import versions
@@ -49,8 +50,8 @@ class SemiSupervisedConfig(TrainConfig):
 
     def __post_init__(self):
         super().__post_init__()
-        if not 0 <= self.pretrain_epochs < self.epochs:
-            raise ValueError(f"pretrain_epochs must be in [0, epochs), got {self.pretrain_epochs} of {self.epochs}")
+        if problem := phase_problem(self.epochs, self.pretrain_epochs):
+            raise ValueError(f"SemiSupervisedConfig {problem}")
 
 
 @dataclass

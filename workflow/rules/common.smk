@@ -21,6 +21,7 @@ from csrae.naming import (
 )
 from csrae.selection import CRITERIA
 from csrae.semisupervised.selection import AU_TABLE
+from csrae.semisupervised.phases import phase_problem
 from csrae.store import content_key
 from csrae.versions import COMPONENTS, versions
 

@@ -17,10 +17,9 @@ def ssl_training(dataset):
             f"semisupervised: prior_per_class needs one label per point; {dataset}'s action units are "
             f"multi-label: set semisupervised.datasets.{dataset}.training.prior_per_class to false"
         )
-    if settings.get("pretrain_epochs", 0) >= settings["epochs"]:
+    if problem := phase_problem(settings["epochs"], settings.get("pretrain_epochs", 0)):
         raise ValueError(
-            f"semisupervised: {dataset} trains {settings['epochs']} epoch(s), of which the unsupervised first "
-            f"phase takes pretrain_epochs = {settings['pretrain_epochs']}: give more epochs or fewer pretrain_epochs "
+            f"semisupervised: {dataset} {problem} "
             f"(semisupervised.training or semisupervised.datasets.{dataset}.training)"
         )
     return settings
