@@ -2,7 +2,6 @@
 
 import argparse
 import json
-import shutil
 from pathlib import Path
 
 from csrae.data import DATASETS, Dataset, download_dataset
@@ -10,12 +9,12 @@ from csrae.data.faces import ACTION_UNITS, read_index
 from csrae.evaluation import EvalConfig
 from csrae.export import to_tensorboard, tracked_runs
 from csrae.naming import parse_value
+from csrae.prune import prune
 from csrae.registry import MODELS, semisupervised_models
 from csrae.run import RunSpec, train_run
 from csrae.semisupervised.data import class_split, face_split
 from csrae.semisupervised.training import SemiSupervisedConfig, SemiSupervisedSpec, train_semisupervised
 from csrae.steps import evaluate_runs, fit_feature_net, prepare
-from csrae.store import unused
 from csrae.trainer import TrainConfig
 
 
@@ -98,7 +97,8 @@ def main(argv=None) -> None:
 
     r = sub.add_parser(
         "prune",
-        help="list (or with --apply delete) the runs, evaluations and job manifests no config in use names",
+        help="list (or with --apply delete) the runs, evaluations and job manifests no config in use names; a "
+        "run being trained is kept, and a results/in_use.json older than the last run's plan is refused",
     )
     r.add_argument("--results", type=Path, default=Path("results"), help="the workflow's results folder")
     r.add_argument(
@@ -107,9 +107,11 @@ def main(argv=None) -> None:
         action="append",
         default=[],
         help="an in_use.json of another config to keep too (copy results/in_use.json after running it); "
-        "results/in_use.json, the last config run, is always kept",
+        "results/in_use.json, the config the workflow last ran, is always kept",
     )
-    r.add_argument("--apply", action="store_true", help="delete them (default: only list them)")
+    r.add_argument(
+        "--apply", action="store_true", help="list what it deletes and its size, then delete it (default: only list)"
+    )
 
     x = sub.add_parser(
         "export",
@@ -159,23 +161,6 @@ def main(argv=None) -> None:
         print(f"{count} runs in {args.out}: tensorboard --logdir {args.out}")
     elif args.command == "feature-net":
         print(f"test accuracy {fit_feature_net(args.data, args.out, args.epochs):.4f}")
-
-
-def prune(results: Path, keep: list[Path], apply: bool) -> None:
-    in_use = results / "in_use.json"
-    if not in_use.is_file():
-        raise SystemExit(
-            f"{in_use} is missing: it names what the config in use needs; run `snakemake --cores all` "
-            "(or `snakemake results/in_use.json`) in this working directory first"
-        )
-    paths = unused(results, [in_use, *keep])
-    size = sum(f.stat().st_size for p in paths for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file())
-    for path in paths:
-        print(("deleting " if apply else "unused ") + str(path))
-        if apply:
-            shutil.rmtree(path) if path.is_dir() else path.unlink()
-    verb = "deleted" if apply else "unused (delete them with --apply)"
-    print(f"{len(paths)} results, {size / 2**20:.1f} MiB {verb}")
 
 
 if __name__ == "__main__":

@@ -14,11 +14,12 @@ import numpy as np
 import pandas as pd
 
 from csrae.figures import plt, save
+from csrae.store import RUN_REPAIR, read_stored
 
 
 def read_history(run: str | Path) -> pd.DataFrame:
     """A run's history, with non-finite values (a diverged epoch) as NaN."""
-    history = pd.read_csv(Path(run) / "history.csv")
+    history = read_stored(Path(run) / "history.csv", pd.read_csv, RUN_REPAIR)
     return history.replace([np.inf, -np.inf], np.nan)
 
 

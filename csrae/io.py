@@ -1,11 +1,13 @@
 """Writing outputs atomically: a temporary file in the same folder, then a rename over the target.
 
-A job killed mid-write leaves the old file (or none), never half of one.
+A job killed mid-write leaves the old file (or none), never half of one.  The file is created with the
+mode an ordinary ``open(path, "w")`` would give it (0666 less the umask), so a group sharing a project
+folder reads each other's results where its umask lets it.
 """
 
 import json
 import os
-import tempfile
+import secrets
 from html import escape
 from pathlib import Path
 
@@ -16,7 +18,7 @@ def atomic_write(path: Path, write) -> None:
     """Write through ``write(file)`` to a temporary file, then rename it over ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = _create_temporary(path)
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
@@ -24,6 +26,16 @@ def atomic_write(path: Path, write) -> None:
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def _create_temporary(path: Path) -> tuple[int, Path]:
+    """A new file beside ``path`` under a name no other writer uses, created 0666 less the umask."""
+    while True:
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666), tmp
+        except FileExistsError:
+            continue
 
 
 def atomic_write_text(path: Path, text: str) -> None:

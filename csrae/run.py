@@ -13,7 +13,6 @@ and where it diverged under ``diverged`` in ``model.pt`` and ``summary.json``.
 """
 
 import json
-from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -23,12 +22,19 @@ from csrae import plugins, registry
 from csrae.data import Dataset
 from csrae.io import atomic_write, atomic_write_text
 from csrae.kernels import pinned_cpu_kernels
-from csrae.lock import RunLock
 from csrae.models import Autoencoder, build_model
 from csrae.naming import describe_divergence, setting_id
 from csrae.packed import PackedTrainer
 from csrae.provenance import provenance
-from csrae.store import content_key, continue_from, read_record, result_folder
+from csrae.store import (
+    computed_once,
+    content_key,
+    continue_from,
+    file_digests,
+    read_record,
+    result_folder,
+    verified,
+)
 from csrae.trainer import CHECKPOINT, RunState, TrainConfig, Trainer
 from csrae.versions import versions
 
@@ -89,9 +95,12 @@ def run_folder(store: str | Path, spec: RunSpec, data: Dataset, device: torch.de
     return result_folder(store, parts, spec.definition(data, device))
 
 
-def finished_summary(out_dir: Path, key: str) -> dict | None:
-    """The summary of a finished run of definition ``key`` in ``out_dir`` (written last), or None."""
-    return read_record(out_dir / "summary.json", key)
+def finished_summary(out_dir: Path, key: str, log=print) -> dict | None:
+    """The summary of a finished run of definition ``key`` in ``out_dir`` (written last), or None; a run
+    whose ``model.pt`` or ``history.csv`` does not match its summary has that file set aside with a warning
+    and is written again from its checkpoint (None)."""
+    summary = read_record(out_dir / "summary.json", key, log)
+    return verified(out_dir, summary, {"model.pt": read_saved}, "writing the run again from its checkpoint", log)
 
 
 def train_sweep(specs: list[RunSpec], data: Dataset, store: str | Path, pack: int = 1, device=None, log=print):
@@ -100,7 +109,7 @@ def train_sweep(specs: list[RunSpec], data: Dataset, store: str | Path, pack: in
     with its ``folder``."""
     device = torch.device(device) if device else default_device()
     folders = [run_folder(store, spec, data, device) for spec in specs]
-    summaries = train_structure(specs, data, folders, pack=pack, device=device, log=log)
+    summaries = train_structure(specs, data, folders, pack=pack, device=device, log=log, keyed=True)
     return [summary | {"folder": str(folder)} for summary, folder in zip(summaries, folders)]
 
 
@@ -115,7 +124,7 @@ def train_run(
 
 def train_structure(
     specs: list[RunSpec], data: Dataset, out_dirs: list, state_dirs: list | None = None, pack: int = 1,
-    device=None, log=print,
+    device=None, log=print, keyed: bool = False,
 ) -> list[dict]:  # fmt: skip
     """Train the runs of one structure, at most ``pack`` at once on stacked parameters (1: one at a time);
     each resumes from its state dir (default: its out dir), or continues the checkpoint of the same run
@@ -132,22 +141,19 @@ def train_structure(
     state_dirs = [Path(d) for d in state_dirs] if state_dirs else out_dirs
     definitions = [spec.definition(data, device) for spec in specs]
     keys = [content_key(definition) for definition in definitions]
-    summaries = [finished_summary(out_dir, key) for out_dir, key in zip(out_dirs, keys)]
-    todo, trained_here = [i for i, summary in enumerate(summaries) if summary is None], set()
-    for start in range(0, len(todo), pack):
-        chunk = todo[start : start + pack]
-        with ExitStack() as locks:
-            for i in sorted(chunk, key=lambda i: str(state_dirs[i])):  # one order everywhere: no deadlock
-                locks.enter_context(RunLock(state_dirs[i], log=log))
-            chunk = [i for i in chunk if finished_summary(out_dirs[i], keys[i]) is None]  # done meanwhile?
-            for i in chunk:
-                continue_from(state_dirs[i], definitions[i], CHECKPOINT, log)
-            trained = _train_pack(*([x[i] for i in chunk] for x in (specs, out_dirs, state_dirs)), data, device, log)
-            summaries = [trained.pop(0) if i in chunk else summary for i, summary in enumerate(summaries)]
-            trained_here.update(chunk)
+    written = {i for i, out_dir in enumerate(out_dirs) if (out_dir / "summary.json").is_file()}
+
+    def train(chunk):
+        for i in chunk:
+            continue_from(state_dirs[i], definitions[i], CHECKPOINT, log)
+        return _train_pack(*([x[i] for i in chunk] for x in (specs, out_dirs, state_dirs)), data, device, log)
+
+    summaries, trained = computed_once(
+        state_dirs, lambda i: finished_summary(out_dirs[i], keys[i], log), train, pack,
+        definitions if keyed else None, log,
+    )  # fmt: skip
     for i, spec in enumerate(specs):
-        summaries[i] = summaries[i] or finished_summary(out_dirs[i], keys[i])  # finished by another process
-        what = "trained" if i in trained_here else "cached"
+        what = ("repaired" if i in written else "trained") if i in trained else "cached"
         log(f"{what} {keys[i]}: {spec.dataset} {spec.model} {spec.hparams} seed {spec.train.seed} ({out_dirs[i]})")
     return summaries
 
@@ -220,10 +226,16 @@ def write_run(
     }
     run.write_history(out_dir / "history.csv")
     save_model(model if best else None, spec, out_dir / "model.pt", run.diverged)
+    summary["files"] = file_digests(out_dir, ("history.csv", "model.pt"))
     atomic_write_text(out_dir / "summary.json", json.dumps(summary, indent=2))
     outcome = f"best epoch {best['epoch']} of {run.epoch}, val loss {best['val_loss']:.4f}" if best else "no weights"
     log(f"seed {spec.train.seed}: {outcome}" + (f"; {describe_divergence(run.diverged)}" if run.diverged else ""))
     return summary
+
+
+def read_saved(path: str | Path) -> dict:
+    """A ``model.pt`` as :func:`save_model` wrote it (read with ``weights_only=True``)."""
+    return torch.load(path, map_location="cpu", weights_only=True)
 
 
 def save_model(model, spec, path: Path, diverged: dict | None = None) -> None:

@@ -5,13 +5,8 @@ from pathlib import Path
 import torch
 
 from csrae.naming import describe_divergence
-from csrae.run import RunSpec
+from csrae.run import RunSpec, read_saved
 from csrae.semisupervised.training import SemiSupervisedSpec
-
-
-def read_saved(path: str | Path) -> dict:
-    """A ``model.pt`` as saved (read with ``weights_only=True``)."""
-    return torch.load(path, map_location="cpu", weights_only=True)
 
 
 def spec_from_dict(d: dict) -> RunSpec:

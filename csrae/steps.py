@@ -4,7 +4,6 @@ Each step reads its inputs from disk, calls the library and writes its
 outputs atomically, so either front end is a thin adapter over it.
 """
 
-import json
 from dataclasses import asdict
 from pathlib import Path
 
@@ -26,9 +25,22 @@ from csrae.metrics.features import (
 from csrae.metrics.frechet import ReferenceStatistics
 from csrae.naming import describe_divergence, setting_id, structure_id
 from csrae.provenance import provenance
-from csrae.run import default_device
-from csrae.saved import load_model, read_saved, spec_from_dict
-from csrae.store import content_key, file_digest, read_record, result_folder
+from csrae.run import default_device, read_saved
+from csrae.saved import load_model, spec_from_dict
+from csrae.store import (
+    DEFINITION,
+    RUN_REPAIR,
+    StoreError,
+    content_key,
+    file_digest,
+    file_digests,
+    read_json,
+    read_npz,
+    read_record,
+    read_stored,
+    result_folder,
+    verified,
+)
 from csrae.versions import versions
 
 
@@ -97,31 +109,41 @@ def evaluate_runs(
     inception: str = "auto",
     feature_net_label: str | None = None,
     log=print,
+    repair_run: str = RUN_REPAIR,
 ) -> list[dict]:
     """Evaluate saved runs of one dataset; ``runs`` holds (run folder, config).
 
-    Each evaluation (``artefacts.npz``, then ``metrics.json``) goes to its
-    folder in ``store`` — ``<store>/<dataset>/<model>/<setting>/seed<k>/<key>``,
-    keyed by :func:`evaluation_definition` — or, without a store, into the
-    run folder; one already there with its key is read back ("cached <key>").
-    The data, the FID extractors and the reference statistics are loaded once
-    for all of them.  ``inception`` is "auto" (when weights are cached), "yes"
-    or "no".  A diverged run is evaluated on its best finite weights and its
-    record carries ``diverged``; one without finite weights gets only that
-    record and empty artefacts.  ``feature_net_label`` names the domain
-    classifier in the record's ``fid_features``.
+    Each evaluation (``artefacts.npz``, then ``metrics.json`` with the
+    artefacts' digest) goes to its folder in ``store`` —
+    ``<store>/<dataset>/<model>/<setting>/seed<k>/<key>``, keyed by
+    :func:`evaluation_definition` — or, without a store, into the run folder;
+    one already there with its key and sound artefacts is read back ("cached
+    <key>"), a damaged one is set aside and evaluated again.  The data, the
+    FID extractors and the reference statistics are loaded once for all of
+    them.  ``inception`` is "auto" (when weights are cached), "yes" or "no".
+    A diverged run is evaluated on its best finite weights and its record
+    carries ``diverged``; one without finite weights gets only that record
+    and empty artefacts.  ``feature_net_label`` names the domain classifier in
+    the record's ``fid_features``.  A run whose files cannot be read is
+    named in a :class:`csrae.store.StoreError` saying ``repair_run``.
     """
     data, device, extractors = Dataset.load(data_dir), default_device(), None
     records = []
     for run, config in runs:
-        summary = json.loads((Path(run) / "summary.json").read_text())
+        run = Path(run)
+        summary = read_stored(run / "summary.json", read_json, repair_run)
+        if (run / DEFINITION).is_file() and summary.get("key") != run.name:  # a store's run folder
+            raise StoreError(
+                f"{run / 'summary.json'} is the summary of run {summary.get('key')}, not of {run.name}; {repair_run}"
+            )
         spec = spec_from_dict(summary["spec"])
         hp = setting_id(spec.model, spec.latent_dim, spec.hparams)
         definition = evaluation_definition(summary, config, feature_net_path, inception, feature_net_label)
         key = content_key(definition)
         parts = (spec.dataset, spec.model, hp, f"seed{spec.train.seed}")
-        folder = result_folder(store, parts, definition) if store else Path(run)
-        cached = read_record(folder / "metrics.json", key)
+        folder = result_folder(store, parts, definition, log) if store else run
+        cached = read_record(folder / "metrics.json", key, log)
+        cached = verified(folder, cached, {"artefacts.npz": read_npz}, "evaluating the run again", log)
         if cached is not None:
             log(f"cached {key}: evaluation of {run}")
             records.append(cached)
@@ -139,7 +161,7 @@ def evaluate_runs(
             "provenance": provenance(device),
             "trained_with": summary["provenance"],
         } | spec.hparams
-        saved = read_saved(Path(run) / "model.pt")
+        saved = read_stored(run / "model.pt", read_saved, repair_run)
         if saved["diverged"]:
             record["diverged"] = saved["diverged"]
             log(f"{run}: the run {describe_divergence(saved['diverged'])}")
@@ -147,10 +169,11 @@ def evaluate_runs(
         if saved["state_dict"] is not None:
             extractors = extractors or fid_extractors(data, data_dir, feature_net_path, inception, log)
             log(f"evaluating {run} on device {device}")
-            model, _ = load_model(Path(run) / "model.pt", data, device)
+            model, _ = load_model(run / "model.pt", data, device)
             metrics, artefacts = evaluate(model, data, config, *extractors, feature_net_label)
             record |= metrics
         atomic_write(folder / "artefacts.npz", lambda f, artefacts=artefacts: np.savez_compressed(f, **artefacts))
+        record["files"] = file_digests(folder, ["artefacts.npz"])
         write_json(folder / "metrics.json", record)
         log(f"evaluated {key}: {run} into {folder}")
         records.append(record)

@@ -9,8 +9,7 @@ import torch
 from csrae.data import Dataset, prepare_dataset
 from csrae.evaluation import EvalConfig
 from csrae.packed import PackedTrainer
-from csrae.run import RunSpec, train_run
-from csrae.saved import read_saved
+from csrae.run import RunSpec, read_saved, train_run
 from csrae.steps import evaluate_runs
 from csrae.trainer import CHECKPOINT, RunState, TrainConfig, Trainer
 from tests.fixtures import write_mnist_idx

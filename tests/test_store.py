@@ -1,24 +1,19 @@
 """Results identified by what defines them: reuse, continuation, damaged checkpoints, locks, versions,
 provenance and pruning."""
 
-import json
 import os
-import subprocess
-import sys
 import time
 
-import numpy as np
 import pytest
 import torch
 
 from csrae import versions
 from csrae.data import Dataset
 from csrae.evaluation import EvalConfig
-from csrae.lock import RunLock, RunLocked
-from csrae.run import RunSpec, train_sweep
-from csrae.saved import read_saved
+from csrae.lock import RunLock
+from csrae.run import RunSpec, read_saved, train_sweep
 from csrae.steps import evaluate_runs
-from csrae.store import content_key, unused, write_in_use, write_manifest
+from csrae.store import content_key
 from csrae.trainer import CHECKPOINT, TrainConfig
 
 
@@ -107,24 +102,6 @@ def test_a_truncated_checkpoint_is_set_aside_with_a_warning_and_the_run_trained_
     assert_same_run(again, reference)
 
 
-def test_a_locked_run_is_refused_naming_the_holder_and_a_dead_holders_lock_is_set_aside(tmp_path):
-    with RunLock(tmp_path, log=quiet):
-        with pytest.raises(RunLocked, match=f"being trained by process {os.getpid()}.*wait for it to finish"):
-            RunLock(tmp_path, wait=0.2, log=quiet).acquire()
-    assert not (tmp_path / "lock").exists()
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    holder = {"host": os.uname().nodename, "pid": int(dead.stdout), "since": time.time()}
-    (tmp_path / "lock").write_text(json.dumps(holder))  # left by a process that was killed
-    lines = []
-    with RunLock(tmp_path, wait=0, log=lines.append):
-        assert json.loads((tmp_path / "lock").read_text())["pid"] == os.getpid()
-    assert f"left by process {holder['pid']}" in lines[0] and "set aside" in lines[0]
-    (tmp_path / "lock").write_text(json.dumps(holder | {"host": "another-node", "pid": 1}))
-    os.utime(tmp_path / "lock", (time.time() - 3600, time.time() - 3600))  # no heartbeat for an hour
-    with RunLock(tmp_path, wait=0, stale=600, log=quiet):
-        pass
-
-
 def test_a_second_process_on_a_locked_run_waits_then_reads_its_result(pinwheel_dir, tmp_path):
     """The run's lock is held (as by a trainer in another process) while a second trainer starts: it waits,
     and once the holder has finished, it reuses the result instead of training the run a second time."""
@@ -171,24 +148,6 @@ def test_bumping_a_component_version_recomputes_exactly_what_depends_on_it(pinwh
     assert record["provenance"]["components"]["model"] == versions.COMPONENTS["model"]
     assert record["trained_with"]["components"]["model"] == versions.COMPONENTS["model"]
     assert len(os.listdir(tmp_path / "runs" / "pinwheel" / "CSRAE" / "z=2_lambda=1" / "seed0")) == 2  # both kept
-
-
-def test_prune_lists_what_no_config_in_use_names(pinwheel_dir, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    data = Dataset.load(pinwheel_dir)
-    (kept,) = train_sweep([spec(lr=5e-3)], data, "results/runs", log=quiet)
-    (dropped,) = train_sweep([spec(lr=1e-3)], data, "results/runs", log=quiet)
-    for name, run in (("kept", kept), ("dropped", dropped)):
-        write_manifest(f"results/manifests/train/{name}.json", [{"key": run["key"], "folder": run["folder"]}])
-    write_in_use("results/in_use.json", ["results/manifests/train/kept.json"], [])
-    stale = unused("results", ["results/in_use.json"])
-    assert [str(p) for p in stale] == [dropped["folder"], "results/manifests/train/dropped.json"]
-    from csrae.cli import main
-
-    main(["prune", "--apply"])
-    assert not os.path.exists(dropped["folder"]) and os.path.isfile(os.path.join(kept["folder"], "model.pt"))
-    assert unused("results", ["results/in_use.json"]) == []
-    np.testing.assert_equal(os.path.exists("results/manifests/train/kept.json"), True)
 
 
 def test_pinned_cpu_kernels_are_part_of_a_runs_definition(pinwheel_dir, monkeypatch):

@@ -5,8 +5,7 @@ import pytest
 import torch
 
 from csrae.data import Dataset
-from csrae.run import RunSpec, train_run
-from csrae.saved import read_saved
+from csrae.run import RunSpec, read_saved, train_run
 from csrae.trainer import CHECKPOINT, RunState, TrainConfig, warmup_weight
 
 

@@ -20,10 +20,9 @@ from torch import nn
 
 from csrae import registry
 from csrae.io import atomic_write_text
-from csrae.lock import RunLock
 from csrae.metrics.classification import error_rate, f1_scores
 from csrae.naming import SUPERVISED_MODELS, labels_id, ssl_setting_id
-from csrae.run import RunSpec, default_device, write_run
+from csrae.run import RunSpec, default_device, read_saved, write_run
 from csrae.semisupervised.data import LabelledSplit, epoch_batches, labelled_batches
 from csrae.semisupervised.models import (
     LabelSpace,
@@ -33,7 +32,16 @@ from csrae.semisupervised.models import (
     build_supervised,
 )
 from csrae.semisupervised.phases import phase_problem
-from csrae.store import content_key, continue_from, file_digest, read_record, result_folder
+from csrae.store import (
+    computed_once,
+    content_key,
+    continue_from,
+    file_digest,
+    file_digests,
+    read_record,
+    result_folder,
+    verified,
+)
 from csrae.trainer import CHECKPOINT, ModelTrainer, RunState, TrainConfig
 from csrae.versions import versions
 
@@ -162,21 +170,31 @@ def ssl_run_folder(store: str | Path, spec: SemiSupervisedSpec, split: LabelledS
 
 
 def train_semisupervised(
-    spec: SemiSupervisedSpec, split: LabelledSplit, out_dir, state_dir=None, device=None, log=print
+    spec: SemiSupervisedSpec, split: LabelledSplit, out_dir, state_dir=None, device=None, log=print, keyed=False
 ) -> dict:
     """Train ``spec`` (resuming from ``state_dir``, by default ``out_dir``), then write the run
     (:func:`csrae.run.write_run`) and ``metrics.json`` (validation and test classification metrics of the
     best epoch; for a diverged run also ``diverged``, and no metrics if it has no finite epoch) to
     ``out_dir``.  A run whose ``metrics.json`` there has this definition's key is read back ("cached");
-    training holds the run's lock (:class:`csrae.lock.RunLock`)."""
+    training holds the run's lock (:func:`csrae.store.computed_once`).  ``keyed``: ``out_dir`` is a store
+    folder (:func:`ssl_run_folder`)."""
     device = torch.device(device) if device else default_device()
     out_dir, state_dir = Path(out_dir), Path(state_dir or out_dir)
     definition = spec.definition(split, device)
     key = content_key(definition)
-    with RunLock(state_dir, log=log):
-        record = read_record(out_dir / "metrics.json", key)
-        what = "cached" if record else "trained"
-        record = record or _train_semisupervised(spec, split, definition, out_dir, state_dir, device, log)
+    written = (out_dir / "metrics.json").is_file()
+
+    def finished(_) -> dict | None:
+        record = read_record(out_dir / "metrics.json", key, log)
+        return verified(out_dir, record, {"model.pt": read_saved}, "writing the run again from its checkpoint", log)
+
+    def train(_) -> list[dict]:
+        return [_train_semisupervised(spec, split, definition, out_dir, state_dir, device, log)]
+
+    (record,), trained = computed_once(
+        [state_dir], finished, train, definitions=[definition] if keyed else None, log=log
+    )
+    what = ("repaired" if written else "trained") if trained else "cached"
     log(f"{what} {key}: {spec.dataset} {spec.model} {spec.hparams} "
         f"labels {spec.labels:g} fold {spec.fold} seed {spec.train.seed} ({out_dir})")  # fmt: skip
     return record
@@ -214,5 +232,6 @@ def _train_semisupervised(spec, split, definition, out_dir, state_dir, device, l
         record |= {f"val_{k}": v for k, v in val.items()} | {f"test_{k}": v for k, v in test.items()}
         record["val_error"] = validation_error(val)
         log(f"seed {spec.train.seed}: best epoch {best['epoch']}, val {validation_error(val):.2f}, test {test}")
+    record["files"] = file_digests(out_dir, ("history.csv", "model.pt"))
     atomic_write_text(out_dir / "metrics.json", json.dumps(record, indent=2))
     return record

@@ -23,6 +23,7 @@ from csrae.selection import CRITERIA
 from csrae.semisupervised.selection import AU_TABLE
 from csrae.semisupervised.phases import phase_problem
 from csrae.store import content_key
+from csrae.prune import write_plan
 from csrae.versions import COMPONENTS, versions
 
 validate(config, schema="../schemas/config.schema.yaml")

@@ -7,8 +7,8 @@ from pathlib import Path
 import torch
 
 from csrae.evaluation import EvalConfig
+from csrae.manifests import manifest_entries, repair, write_manifest
 from csrae.steps import evaluate_runs
-from csrae.store import manifest_entries, write_manifest
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "a", buffering=1)
 torch.set_num_threads(snakemake.threads)
@@ -24,6 +24,7 @@ records = evaluate_runs(
     feature_net_path=snakemake.input.feature_net or None,
     inception=inception,
     feature_net_label=params.feature_net_label,
+    repair_run=repair(snakemake.input.runs),
 )
 write_manifest(
     snakemake.output.manifest,

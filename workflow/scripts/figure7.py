@@ -11,6 +11,7 @@ import numpy as np
 from csrae.data import Dataset
 from csrae.figures import figure7
 from csrae.saved import load_model
+from csrae.store import RUN_REPAIR, read_stored
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 selection = json.loads(Path(snakemake.input.selected).read_text())
@@ -18,7 +19,7 @@ choice = max(selection["selected"], key=lambda c: (c["runs"][0]["K"], c["runs"][
 record = choice["runs"][0]  # the first seed that did not diverge: its evaluation's record
 run = Path(record["run"])
 data = Dataset.load(Path(snakemake.input.data).parent)
-model, spec = load_model(run / "model.pt", data)
+model, spec = read_stored(run / "model.pt", lambda path: load_model(path, data), RUN_REPAIR)
 fit = {name: record[f"prior_{name}"] for name in ("usage", "component_cs", "effective_components")}
 images = model.sample_components(4, list(range(spec.hparams["K"]))).numpy()
 title = (

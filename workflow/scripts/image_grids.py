@@ -4,9 +4,8 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from csrae.figures import image_grid
+from csrae.store import EVALUATION_REPAIR, read_npz, read_stored
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 image_shape = tuple(json.loads(Path(snakemake.input.meta).read_text())["image_shape"])
@@ -15,11 +14,11 @@ for path in snakemake.input.selections:
     selection = json.loads(Path(path).read_text())
     best = min(selection["selected"], key=lambda choice: choice["criterion_mean"])
     run = best["runs"][0]  # the first seed that did not diverge
-    with np.load(Path(run["evaluation"]) / "artefacts.npz", allow_pickle=False) as art:
-        label = f"{selection['model']} ({best['hp']})"
-        samples.append((label, art["samples"]))
-        if not reconstructions:
-            reconstructions.append(("test images", art["inputs"]))
-        reconstructions.append((label, art["reconstructions"]))
+    art = read_stored(Path(run["evaluation"]) / "artefacts.npz", read_npz, EVALUATION_REPAIR)
+    label = f"{selection['model']} ({best['hp']})"
+    samples.append((label, art["samples"]))
+    if not reconstructions:
+        reconstructions.append(("test images", art["inputs"]))
+    reconstructions.append((label, art["reconstructions"]))
 image_grid(samples, image_shape, snakemake.output.samples)
 image_grid(reconstructions, image_shape, snakemake.output.reconstructions)

@@ -2,7 +2,7 @@
 
 import sys
 
-from csrae.store import write_in_use
+from csrae.prune import write_in_use
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 in_use = write_in_use(snakemake.output[0], snakemake.input.manifests, snakemake.input.feature_nets)

@@ -3,8 +3,8 @@
 import sys
 
 from csrae.io import write_json, write_table
+from csrae.manifests import manifest_records
 from csrae.selection import select
-from csrae.store import manifest_records
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 criterion = snakemake.params.criterion

@@ -3,8 +3,8 @@
 import sys
 
 from csrae.io import write_json, write_table
+from csrae.manifests import manifest_records
 from csrae.semisupervised.selection import selected_runs, sweep_summary
-from csrae.store import manifest_records
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 records = manifest_records(snakemake.input, "metrics.json")

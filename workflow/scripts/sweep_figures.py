@@ -8,8 +8,8 @@ import pandas as pd
 from csrae import registry
 from csrae.curves import learning_curves, sweep_histories
 from csrae.figures import figure3
+from csrae.manifests import manifest_records
 from csrae.naming import parse_setting_id
-from csrae.store import manifest_records
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 wc, weight = snakemake.wildcards, snakemake.params.weight

@@ -7,9 +7,9 @@ from pathlib import Path
 import torch
 
 from csrae.data import Dataset
+from csrae.manifests import write_manifest
 from csrae.naming import parse_setting_id
 from csrae.run import RunSpec, train_sweep
-from csrae.store import write_manifest
 from csrae.trainer import TrainConfig
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "a", buffering=1)

@@ -5,6 +5,7 @@ import sys
 
 import torch
 
+from csrae.manifests import write_manifest
 from csrae.naming import SUPERVISED_MODELS, parse_labels_id, parse_ssl_setting_id
 from csrae.run import default_device
 from csrae.semisupervised.data import load_split
@@ -14,7 +15,6 @@ from csrae.semisupervised.training import (
     ssl_run_folder,
     train_semisupervised,
 )
-from csrae.store import write_manifest
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "a", buffering=1)
 torch.set_num_threads(snakemake.threads)
@@ -33,6 +33,6 @@ for seed in params.seeds:
     )
     split = load_split(snakemake.input.data, labels, fold, seed)
     folder = ssl_run_folder(params.store, spec, split, device)
-    record = train_semisupervised(spec, split, folder, device=device)
+    record = train_semisupervised(spec, split, folder, device=device, keyed=True)
     entries.append({"seed": seed, "key": record["key"], "folder": str(folder)})
 write_manifest(snakemake.output.manifest, entries)
