@@ -23,10 +23,12 @@ CHILD = """
 import json, sys, tempfile, time, torch
 torch.set_num_threads(1)
 from csrae.data import prepare_dataset
+from csrae.registry import REFERENCE_MODEL
 from csrae.run import RunSpec, train_run
 from csrae.trainer import TrainConfig
 data = prepare_dataset("mnist5k")
-spec = RunSpec("mnist5k", "VAE", {"beta": 1.0}, 40, TrainConfig(epochs=int(sys.argv[1]), warmup=1, patience=10))
+config = TrainConfig(epochs=int(sys.argv[1]), warmup=1, patience=10)
+spec = RunSpec("mnist5k", REFERENCE_MODEL, {"beta": 1.0}, 40, config)
 folder = tempfile.mkdtemp()
 start = time.perf_counter()
 train_run(spec, data, folder, log=lambda *_: None)

@@ -23,6 +23,7 @@ from csrae.gaussian import log_normal, sample_normal
 from csrae.metrics.frechet import frechet_distance
 from csrae.metrics.knn import knn_errors
 from csrae.models import build_model
+from csrae.registry import applying
 
 
 @torch.no_grad()
@@ -51,7 +52,8 @@ def main() -> None:
 
     data = prepare_dataset("mnist5k")
     torch.manual_seed(0)
-    model = build_model("MixtureCSRAE", {"lambda": 1.0, "K": 10, "prior": "mog"}, 784, 40, "mlp300", "bernoulli")
+    mixture_cs = applying("CS", None).name
+    model = build_model(mixture_cs, {"lambda": 1.0, "K": 10, "prior": "mog"}, 784, 40, "mlp300", "bernoulli")
     model = model.to(device).eval()
     x = data.inputs("test").to(device)
     batched = best_time(lambda: model.log_likelihood(x, args.ll_samples), device=device)

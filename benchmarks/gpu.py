@@ -37,32 +37,34 @@ import torch
 import yaml
 from timing import best_time, machine, print_table
 
-from csrae.data import Dataset, prepare_dataset
-from csrae.naming import structure_id, sweep_settings, weight_name
+from csrae import plan, registry
+from csrae.data import Dataset, dataset, prepare_dataset
+from csrae.naming import weight_name
 from csrae.packed import PackedTrainer
 from csrae.run import RunSpec
 from csrae.trainer import TrainConfig, Trainer
 
 ROOT = Path(__file__).resolve().parents[1]
+PAPER = yaml.safe_load((ROOT / "config" / "paper.yaml").read_text())
 BATCH = 100
 WEIGHTS = (0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 5.0, 10.0)  # Table IV's λ/β grid
-# The paper's split sizes (Table V): training points and test points per dataset.
-SPLITS = {
-    "pinwheel": (3000, 500),
-    "static_mnist": (50000, 10000),
-    "dynamic_mnist": (50000, 10000),
-    "omniglot": (23000, 8070),
-    "caltech101": (4100, 2307),
-    "cifar10": (45000, 10000),
-}
-# Each model at its heaviest structure of the paper grid (the projection's upper bound).
-HEAVIEST = {
-    "VAE": {"beta": 1.0},
-    "IWAE": {"beta": 1.0, "n_iw": 50},
-    "VampPriorVAE": {"beta": 1.0, "K": 400},
-    "CSRAE": {"lambda": 1.0},
-    "MixtureCSRAE": {"lambda": 1.0, "K": 400, "prior": "vamp"},
-}
+CS, MIXTURE_CS = registry.applying("CS", registry.STANDARD).name, registry.applying("CS", None).name
+MLP_RATE, CONV_RATE = f"{MIXTURE_CS} K=100, MLP-300", f"{CS}, CIFAR10 conv"  # the log-likelihood rates measured
+
+
+PAPER_STUDY = plan.replan(PAPER)
+
+
+def heaviest(model: str) -> dict:
+    """A model at its heaviest structure of the paper grid (the projection's upper bound): the largest K and
+    n_iw of any dataset's grid, the VampPrior where the grid chooses among priors, weight 1."""
+    grids = [PAPER_STUDY.model_grids(d)[model] for d in PAPER_STUDY.datasets if model in PAPER_STUDY.model_grids(d)]
+    names = {name for grid in grids for name in grid if name not in ("prior", weight_name(model))}
+    values = {name: max(v for grid in grids for v in grid[name]) for name in names}
+    priors = {p for grid in grids for p in grid.get("prior", [])}
+    return (
+        {weight_name(model): 1.0} | values | ({"prior": "vamp" if "vamp" in priors else min(priors)} if priors else {})
+    )
 
 
 def quiet(*_):
@@ -127,8 +129,13 @@ def solo_step(model, hparams, data, device) -> float:
 
 def throughput(fashion: Dataset, device, sizes) -> dict:
     rows, steps = [], {}
-    cases = [("CSRAE", {"lambda": 1.0}, fashion, sizes), ("MixtureCSRAE", {"lambda": 1.0, "K": 100, "prior": "mog"},
-             fashion, sizes), ("CSRAE", {"lambda": 1.0}, cifar_like(len(fashion.x["train"])), [1, 9])]  # fmt: skip
+    mixture = {"lambda": 1.0, "K": 100, "prior": "mog"}
+    conv = cifar_like(len(fashion.x["train"]))
+    cases = [
+        (CS, {"lambda": 1.0}, fashion, sizes),
+        (MIXTURE_CS, mixture, fashion, sizes),
+        (CS, {"lambda": 1.0}, conv, [1, 9]),
+    ]
     for model, hparams, data, gs in cases:
         alone = solo_step(model, hparams, data, device)
         label = f"{model} {data.architecture}" + (f" K={hparams['K']}" if "K" in hparams else "")
@@ -146,20 +153,20 @@ def throughput(fashion: Dataset, device, sizes) -> dict:
 
 def candidates(fashion: Dataset, device, g: int = 45) -> None:
     rows = []
-    eager_step, eager = packed_step("CSRAE", {"lambda": 1.0}, g, fashion, device)
+    eager_step, eager = packed_step(CS, {"lambda": 1.0}, g, fashion, device)
     reference = {name: p.detach().clone() for name, p in eager.params.items()}
     rows.append(["vmap(grad(functional_call)), eager", g * BATCH / eager_step, 0.0])
     for mode in ("default", "reduce-overhead"):
         name = f"torch.compile(mode={mode!r})" + (" (CUDA graphs)" if mode == "reduce-overhead" else "")
         try:
             start = time.perf_counter()
-            step, trainer = packed_step("CSRAE", {"lambda": 1.0}, g, fashion, device, compile_mode=mode)
+            step, trainer = packed_step(CS, {"lambda": 1.0}, g, fashion, device, compile_mode=mode)
             gap = max(float((trainer.params[k] - reference[k]).abs().max()) for k in reference)
             rows.append([f"{name}, {time.perf_counter() - start:.0f} s with compilation", g * BATCH / step, gap])
         except Exception as error:  # a candidate that fails to compile is a result too
             rows.append([f"{name}: failed ({type(error).__name__}: {str(error).splitlines()[0][:80]})", "", ""])
     print_table(
-        f"Packed step candidates, CSRAE MLP-300, G = {g} ({device.type})",
+        f"Packed step candidates, {CS} MLP-300, G = {g} ({device.type})",
         ["step", "samples/s", "max |weight − eager weight| after 3 epochs"],
         rows,
     )
@@ -176,12 +183,11 @@ def log_likelihood_rate(model, x: torch.Tensor, samples: int, device) -> float:
 def log_likelihood(fashion: Dataset, device, samples: int = 5000) -> dict:
     rates = {}
     torch.manual_seed(0)
-    mlp = specs("MixtureCSRAE", {"lambda": 1.0, "K": 100, "prior": "mog"}, 1, fashion)[0].build(fashion)
+    mlp = specs(MIXTURE_CS, {"lambda": 1.0, "K": 100, "prior": "mog"}, 1, fashion)[0].build(fashion)
     conv_data = cifar_like(200)
-    conv = specs("CSRAE", {"lambda": 1.0}, 1, conv_data)[0].build(conv_data)
+    conv = specs(CS, {"lambda": 1.0}, 1, conv_data)[0].build(conv_data)
     rows = []
-    for label, model, data, n_device in (("MixtureCSRAE K=100, MLP-300", mlp, fashion, 1000),
-                                         ("CSRAE, CIFAR10 conv", conv, conv_data, 200)):  # fmt: skip
+    for label, model, data, n_device in ((MLP_RATE, mlp, fashion, 1000), (CONV_RATE, conv, conv_data, 200)):
         x = data.inputs("test")
         on_device = log_likelihood_rate(model, x[:n_device], samples, device)
         threads = torch.get_num_threads()
@@ -199,18 +205,9 @@ def log_likelihood(fashion: Dataset, device, samples: int = 5000) -> dict:
 
 
 def paper_structures() -> list[tuple[str, str, int]]:
-    """(dataset, model, runs) for every structure of config/paper.yaml's unsupervised grid."""
-    paper = yaml.safe_load((ROOT / "config" / "paper.yaml").read_text())
-    structures = []
-    for dataset, settings in paper["datasets"].items():
-        dims = settings["latent_dim"] if isinstance(settings["latent_dim"], list) else [settings["latent_dim"]]
-        dims = sorted(set(dims) | set(settings.get("knn_latent_dim", [])))
-        for model, grid in (paper["models"] | settings.get("models", {})).items():
-            counts: dict[str, int] = {}
-            for hp in sweep_settings(model, grid, dims):
-                counts[structure_id(model, hp)] = counts.get(structure_id(model, hp), 0) + 1
-            structures += [(dataset, model, n * len(paper["seeds"])) for n in counts.values()]
-    return structures
+    """(dataset, model, runs) for every structure of config/paper.yaml's unsupervised grid (csrae.plan)."""
+    study = plan.replan(PAPER)
+    return [(d, m, len(study.structure_settings(d, m, s)) * len(PAPER["seeds"])) for d, m, s in study.structures_of()]
 
 
 def fitting_packed_step(model, hparams, g, data, device) -> tuple[float, int]:
@@ -228,18 +225,19 @@ def fitting_packed_step(model, hparams, g, data, device) -> tuple[float, int]:
 def projection(fashion: Dataset, device, ll_rates: dict, samples: int, pack_size: int, conv_pack: int) -> None:
     step, fitted = {}, {}
     conv_data = cifar_like(len(fashion.x["train"]))
-    for model, hparams in HEAVIEST.items():
+    for model in {m for _, m, _ in paper_structures()}:
+        hparams = heaviest(model)
         for arch, data, g in (("mlp", fashion, pack_size), ("conv", conv_data, conv_pack)):
             step[model, arch, "packed"], fitted[model, arch] = fitting_packed_step(model, hparams, g, data, device)
             step[model, arch, "alone"] = solo_step(model, hparams, data, device)
     hours: dict[str, list[float]] = {}
-    for dataset, model, runs in paper_structures():
-        arch = "conv" if dataset == "cifar10" else "mlp"
-        n_train, n_test = SPLITS[dataset]
+    for name, model, runs in paper_structures():
+        arch = "conv" if dataset(name).architecture == "conv_residual" else "mlp"
+        n_train, _, n_test = dataset(name).splits
         total_steps = 400 * math.ceil(n_train / BATCH)
         packs = math.ceil(runs / fitted[model, arch])
-        ll_rate = ll_rates["CSRAE, CIFAR10 conv" if arch == "conv" else "MixtureCSRAE K=100, MLP-300"]
-        row = hours.setdefault(dataset, [0, 0, 0.0, 0.0, 0.0])
+        ll_rate = ll_rates[CONV_RATE if arch == "conv" else MLP_RATE]
+        row = hours.setdefault(name, [0, 0, 0.0, 0.0, 0.0])
         row[0] += 1
         row[1] += runs
         row[2] += total_steps * packs * step[model, arch, "packed"] / 3600

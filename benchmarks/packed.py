@@ -16,15 +16,16 @@ from timing import best_time, print_table
 
 from csrae.data import prepare_dataset
 from csrae.packed import PackedTrainer
+from csrae.registry import STANDARD, applying
 from csrae.run import RunSpec
 from csrae.trainer import TrainConfig, Trainer
+
+CS = applying("CS", STANDARD).name
 
 
 def runs(g: int, epochs: int) -> list[RunSpec]:
     config = dict(epochs=epochs, warmup=0, patience=epochs, batch_size=100, lr=5e-4)
-    return [
-        RunSpec("mnist5k", "CSRAE", {"lambda": 0.25 + 0.25 * i}, 40, TrainConfig(**config, seed=i)) for i in range(g)
-    ]
+    return [RunSpec("mnist5k", CS, {"lambda": 0.25 + 0.25 * i}, 40, TrainConfig(**config, seed=i)) for i in range(g)]
 
 
 def quiet(*_):
@@ -60,7 +61,7 @@ def main() -> None:
         pack = best_time(lambda specs=specs: packed(specs, data, device), repeats=2, device=device)
         rows.append([g, samples / alone, samples / pack, alone / pack])
     print_table(
-        f"Packed training, CSRAE MLP-300 on mnist5k, {device.type}",
+        f"Packed training, {CS} MLP-300 on mnist5k, {device.type}",
         ["G", "one at a time (samples/s)", "packed (samples/s)", "speed-up"],
         rows,
     )

@@ -23,10 +23,12 @@ from csrae.data import prepare_dataset  # noqa: E402
 from csrae.data.face_frames import FaceFrames  # noqa: E402
 from csrae.data.faces import read_index  # noqa: E402
 from csrae.gaussian import Noise  # noqa: E402
-from csrae.semisupervised.models import LabelSpace, build_m2  # noqa: E402
+from csrae.registry import applying  # noqa: E402
+from csrae.semisupervised.labels import LabelSpace  # noqa: E402
+from csrae.semisupervised.m2 import build_m2  # noqa: E402
 from tests.fixtures import write_faces  # noqa: E402
 
-HPARAMS = {"lambda": 1.0, "K": 10, "prior": "mog", "alpha": 10.0}
+MIXTURE_CS, HPARAMS = applying("CS", None).name, {"lambda": 1.0, "K": 10, "prior": "mog", "alpha": 10.0}
 
 
 def step_rate(model, x_l, y_l, x_u, device) -> float:
@@ -57,12 +59,12 @@ def main() -> None:
             rows.append([f"load + augment 100 frames, {threads} threads", 100 / seconds])
         faces = frames.augmented(range(32), torch.Generator().manual_seed(0)).to(device)
         labels = LabelSpace(8, multi_label=True)
-        model = build_m2("MixtureCSRAE", HPARAMS, frames, labels, 40, 1.0, 0.67).to(device)
+        model = build_m2(MIXTURE_CS, HPARAMS, frames, labels, 40, 1.0, 0.67).to(device)
         y = torch.randint(0, 2, (16, 8), device=device)
         rows.append(["M2 step, face networks, 16 + 16 frames", step_rate(model, faces[:16], y, faces[16:], device)])
     digits = prepare_dataset("mnist5k")
     x = torch.bernoulli(torch.from_numpy(digits.x["train"][:200])).to(device)
-    model = build_m2("MixtureCSRAE", HPARAMS, digits, LabelSpace(10, False), 40, 1.0, 0.67).to(device)
+    model = build_m2(MIXTURE_CS, HPARAMS, digits, LabelSpace(10, False), 40, 1.0, 0.67).to(device)
     y = torch.from_numpy(digits.y["train"][:100]).to(device)
     rows.append(["M2 step, MLP-300, 100 + 100 digits", step_rate(model, x[:100], y, x[100:], device)])
     print_table(f"Semi-supervised throughput ({device})", ["what", "samples/s"], rows)

@@ -18,11 +18,10 @@ from timing import print_table
 ROOT = Path(__file__).resolve().parents[1]
 JOBS = {  # the modules a kind of job's script imports
     "planning: the Snakefile and its rules (every snakemake command)": (
-        "csrae.deployment, csrae.data, csrae.data.faces, csrae.data.own, csrae.kernels, csrae.registry, "
-        "csrae.naming, csrae.selection, csrae.semisupervised.phases, csrae.semisupervised.selection, csrae.store, "
-        "csrae.versions"
+        "csrae.deployment, csrae.plan, csrae.prune, csrae.naming, csrae.registry, csrae.selection, "
+        "csrae.semisupervised.selection"
     ),
-    "selection, tables (select_model, tables, diverged)": "csrae.selection, csrae.io, csrae.naming",
+    "selection, tables (select_model, tables, diverged)": "csrae.selection, csrae.io, csrae.manifests",
     "semi-supervised selection, Table III": "csrae.semisupervised.selection, csrae.io",
     "figures (figure3, figure4, image_grids)": "csrae.figures",
     "training (train)": "csrae.run, csrae.data, csrae.naming",

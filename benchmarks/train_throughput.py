@@ -18,12 +18,13 @@ from timing import best_time, print_table
 
 from csrae.data import prepare_dataset
 from csrae.models import build_model
+from csrae.registry import STANDARD, applying
 from csrae.trainer import TrainConfig, Trainer
 
 
 def model():
     torch.manual_seed(0)
-    return build_model("CSRAE", {"lambda": 1.0}, 784, 40, "mlp300", "bernoulli")
+    return build_model(applying("CS", STANDARD).name, {"lambda": 1.0}, 784, 40, "mlp300", "bernoulli")
 
 
 def bare_loop(data, epochs, device):

@@ -15,7 +15,7 @@ _EXPORTS = {
     "ModelType": "csrae.registry",
     "register": "csrae.registry",
     "register_divergence": "csrae.regularisers",
-    "register_dataset": "csrae.data.own",
+    "register_dataset": "csrae.data.registry",
     "build_model": "csrae.models",
     "MixturePrior": "csrae.priors",
     "CornerPrior": "csrae.priors",

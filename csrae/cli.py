@@ -16,6 +16,7 @@ from csrae.semisupervised.data import class_split, face_split
 from csrae.semisupervised.training import SemiSupervisedConfig, SemiSupervisedSpec, train_semisupervised
 from csrae.steps import evaluate_runs, fit_feature_net, prepare
 from csrae.trainer import TrainConfig
+from csrae.versions import versions
 
 
 def split_hparam(text: str) -> tuple[str, str]:
@@ -126,7 +127,7 @@ def main(argv=None) -> None:
 
     args = parser.parse_args(argv)
     if args.command == "prepare":
-        data = prepare(args.dataset, args.out, **({"path": args.source} if args.source else {}))
+        data = prepare(args.dataset, args.out, args.source)
         print(json.dumps(data.meta(), indent=2))
     elif args.command == "download":
         print(f"{args.dataset}: files in {download_dataset(args.dataset, args.out)}")
@@ -148,10 +149,8 @@ def main(argv=None) -> None:
             split = class_split(Dataset.load(args.data), int(args.labels), args.seed)
         weights = str(args.resnet18_weights) if args.resnet18_weights else None
         dataset = args.faces or split.data.name
-        spec = SemiSupervisedSpec(
-            dataset, args.model, typed_hparams(parser, args), args.latent_dim, config,
-            labels=args.labels, fold=args.fold, weights_path=weights,
-        )  # fmt: skip
+        run = RunSpec(dataset, args.model, typed_hparams(parser, args), args.latent_dim, config)
+        spec = SemiSupervisedSpec(run, args.labels, args.fold, weights)
         record = train_semisupervised(spec, split, args.out, args.state_dir or args.out / "state")
         print(json.dumps(record, indent=2))
     elif args.command == "prune":
@@ -160,7 +159,8 @@ def main(argv=None) -> None:
         count = to_tensorboard(tracked_runs(args.results, args.match), args.out)
         print(f"{count} runs in {args.out}: tensorboard --logdir {args.out}")
     elif args.command == "feature-net":
-        print(f"test accuracy {fit_feature_net(args.data, args.out, args.epochs):.4f}")
+        definition = {"epochs": args.epochs, "versions": versions("feature_net")}
+        print(f"test accuracy {fit_feature_net(args.data, args.out, definition):.4f}")
 
 
 if __name__ == "__main__":

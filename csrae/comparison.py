@@ -20,8 +20,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from csrae.data import registry as data_registry
 from csrae.metrics.registry import higher_is_better
-from csrae.naming import structure_id
+from csrae.naming import structure_id, structure_values
 from csrae.paired import (
     Interval,
     improvement,
@@ -34,15 +35,6 @@ from csrae.registry import FACE_REFERENCE_MODEL, REFERENCE_MODEL
 
 PAPER_TABLES = Path(__file__).with_name("paper_tables.csv")
 PAPER_EPOCHS = 400  # Table IV(a)
-PAPER_SPLITS = {  # Table V: train / validation / test
-    "static_mnist": (45000, 5000, 10000),
-    "dynamic_mnist": (45000, 5000, 10000),
-    "omniglot": (23128, 1217, 8070),
-    "caltech101": (4100, 2264, 2307),
-    "cifar10": (45000, 5000, 10000),
-}
-# Our datasets that are not the paper's, and the paper dataset each is compared with.
-CLOSEST_PAPER_DATASET = {"mnist5k": "dynamic_mnist", "fashion_mnist": "dynamic_mnist"}
 PAPER_FID = "Inception FID"
 KEY = ["table", "paper_dataset", "metric", "scale"]
 SSL_TABLES = {"disfa": ("III(b)", "VII"), "fera2015": ("III(c)", "VIII")}  # the digit datasets: III(a)
@@ -107,11 +99,11 @@ def our_cells(generative: list[dict], knn: list[dict], semisupervised: list[list
     return pd.DataFrame(cells)
 
 
-def structure_distance(ours: str, paper: str) -> float:
-    """How far apart two structures are: summed |log ratio| of their shared numbers (latent dimension,
-    K, n_iw, label count); infinite when they name different hyperparameters.  The paper's
+def structure_distance(model: str, ours: str, paper: str) -> float:
+    """How far apart two structures of ``model`` are: summed |log ratio| of their shared numbers (latent
+    dimension, K, n_iw, label count); infinite when they name different hyperparameters.  The paper's
     MixtureCSRAE rows name no prior, so ours match them whatever their prior."""
-    a, b = (dict(item.split("=", 1) for item in s.split("_") if "=" in item) for s in (ours, paper))
+    a, b = (structure_values(model, s) for s in (ours, paper))
     a.pop("prior", None)
     if set(a) != set(b):
         return math.inf
@@ -130,7 +122,7 @@ def compare(ours: pd.DataFrame, meta: dict, epochs: dict) -> pd.DataFrame:
     paper = paper_cells()
     rows = []
     for _, cell in ours.iterrows():
-        paper_dataset = CLOSEST_PAPER_DATASET.get(cell["dataset"], cell["dataset"])
+        paper_dataset = data_registry.paper_dataset(cell["dataset"])
         candidates = paper[
             (paper["table"] == cell["table"])
             & (paper["dataset"] == paper_dataset)
@@ -140,7 +132,8 @@ def compare(ours: pd.DataFrame, meta: dict, epochs: dict) -> pd.DataFrame:
         if candidates.empty:
             continue
         distances = pd.Series(
-            [structure_distance(cell["structure"], s) for s in candidates["structure"]], index=candidates.index
+            [structure_distance(cell["model"], cell["structure"], s) for s in candidates["structure"]],
+            index=candidates.index,
         )
         if not np.isfinite(distances.min()):
             continue
@@ -154,7 +147,7 @@ def compare(ours: pd.DataFrame, meta: dict, epochs: dict) -> pd.DataFrame:
         if not comparable:
             notes.append(f"not comparable: {cell['scale']} vs the paper's {PAPER_FID}")
         sizes = meta.get(cell["dataset"], {}).get("sizes")
-        paper_sizes = PAPER_SPLITS.get(paper_dataset)
+        paper_sizes = data_registry.paper_splits(cell["dataset"])
         if sizes and paper_sizes and tuple(sizes[s] for s in ("train", "val", "test")) != paper_sizes:
             notes.append("splits {train}/{val}/{test} vs ".format(**sizes) + "/".join(map(str, paper_sizes)))
         run_epochs = epochs.get(cell["table"], {}).get(cell["dataset"])

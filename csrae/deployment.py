@@ -19,7 +19,7 @@ _PIN = re.compile(r"csrae(?:\[[\w,\s-]+\])?\s*==\s*([\w.+-]+)$")
 
 
 def pinned_version(env_file: str | Path) -> str:
-    """The csrae version that ``env_file`` (a conda environment, envs/csrae.yaml) installs."""
+    """The csrae version that ``env_file`` (a conda environment, workflow/envs/csrae.yaml) installs."""
     env = yaml.safe_load(Path(env_file).read_text())
     pip = next((d["pip"] for d in env.get("dependencies", []) if isinstance(d, dict) and "pip" in d), [])
     pins = [match[1] for line in pip if (match := _PIN.match(line.strip()))]

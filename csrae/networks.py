@@ -192,3 +192,20 @@ def face_decoder(in_dim: int, out_channels: int, side: int) -> nn.Module:
 
 
 ARCHITECTURES = {"mlp300": mlp300, "pinwheel": pinwheel, "conv_residual": conv_residual}
+
+
+def feature_network(architecture: str, data_dim: int, image_shape) -> tuple[nn.Module, int]:
+    """``h_x`` of Table VI and its output size: MLP-300 (MNIST) or the face convolutions (DISFA, FERA)."""
+    if architecture == "mlp300":
+        return nn.Sequential(mlp([data_dim, 300, 300], nn.ReLU), nn.ReLU()), 300
+    if architecture == "face_conv":
+        return OnImages(face_encoder(image_shape[0]), tuple(image_shape)), FACE_ENCODER_DIM
+    raise ValueError(f"no semi-supervised networks for architecture {architecture!r}; use mlp300 or face_conv")
+
+
+def decoder_network(architecture: str, in_dim: int, out_dim: int, image_shape) -> nn.Module:
+    """p(x|z, h_y) of Table VI."""
+    if architecture == "mlp300":
+        return mlp([in_dim, 300, 300, out_dim], nn.ReLU)
+    side = image_shape[-1]
+    return OnImages(face_decoder(in_dim, out_dim // (side * side), side), (in_dim,))

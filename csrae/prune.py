@@ -57,8 +57,8 @@ def write_in_use(path: str | Path, manifests, feature_nets) -> dict:
 
 def refresh(workdir) -> str:
     return (
-        f"run `snakemake --cores all results/in_use.json` in {workdir} with the config in use (it finishes that "
-        "config's jobs first), then prune again"
+        f"run `snakemake --cores all results/in_use.json --forcerun in_use` in {workdir} with the config in use "
+        "(it finishes that config's jobs first), then prune again"
     )
 
 

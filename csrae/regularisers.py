@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 from csrae.divergence import cauchy_schwarz, kl_standard_normal
@@ -123,3 +124,14 @@ def mmd_imq(x: Tensor, y: Tensor, variance: float = 1.0) -> Tensor:
 def maximum_mean_discrepancy(prior: Prior, loc: Tensor, logvar: Tensor, noise: Tensor) -> Tensor:
     """WAE-MMD's regulariser: MMD² between the batch's codes and as many draws from p(z), per batch."""
     return mmd_imq(codes(loc, logvar, noise), prior_samples(prior, noise))
+
+
+def cauchy_schwarz_to_class_prior(prior, loc: Tensor, logvar: Tensor, y: Tensor) -> Tensor:
+    """D_CS(q(z|x, y) ‖ p(z|y)) with p(z|y) the prior's components k ≡ y (mod classes), reweighted:
+    one component per class for K = classes, K / classes each for more.  ``y``: one-hot ``[..., C]``."""
+    p_loc, p_logvar, p_logits = prior.components()
+    owner = torch.arange(len(p_loc), device=loc.device) % y.shape[-1]  # the class of each component
+    in_class = F.one_hot(owner, y.shape[-1]).to(y.dtype) @ y.unsqueeze(-1)  # [..., K, 1]: 1 where k ≡ y
+    return cauchy_schwarz_to_mixture(
+        loc, logvar, p_loc, p_logvar, p_logits.masked_fill(in_class[..., 0] == 0, -torch.inf)
+    )

@@ -19,9 +19,9 @@ from pathlib import Path
 import torch
 
 from csrae import plugins, registry
+from csrae.cpu_kernels import pinned_cpu_kernels
 from csrae.data import Dataset
 from csrae.io import atomic_write, atomic_write_text
-from csrae.kernels import pinned_cpu_kernels
 from csrae.models import Autoencoder, build_model
 from csrae.naming import describe_divergence, setting_id
 from csrae.packed import PackedTrainer
@@ -43,8 +43,8 @@ from csrae.versions import versions
 class RunSpec:
     """Everything that defines a trained model: dataset, model, hyperparameters, settings.
 
-    The semi-supervised study's spec (:class:`csrae.semisupervised.training.SemiSupervisedSpec`)
-    extends it with the label budget and fold."""
+    The semi-supervised study's spec (:class:`csrae.semisupervised.training.SemiSupervisedSpec`) holds
+    one, with the label budget and fold."""
 
     dataset: str
     model: str
@@ -72,8 +72,7 @@ class RunSpec:
             "device": device.type,
             "versions": versions("run"),
         }
-        model = registry.MODELS.get(self.model)  # the semi-supervised study's supervised baselines are not
-        definition |= plugins.source_digest(model and model.source)
+        definition |= plugins.source_digest(registry.model(self.model).source)
         kernels = pinned_cpu_kernels()
         return definition | ({"mkl_cbwr": kernels} if kernels and device.type == "cpu" else {})
 
@@ -210,10 +209,11 @@ def check_dataset(spec: RunSpec, data: Dataset) -> None:
 
 
 def write_run(
-    spec: RunSpec, definition: dict, model: torch.nn.Module, run: RunState, best: dict | None, out_dir: Path, log
+    spec, definition: dict, model: torch.nn.Module, run: RunState, best: dict | None, out_dir: Path, log
 ) -> dict:
     """The run directory's ``history.csv``, ``model.pt`` (best weights) and, last, ``summary.json``, which
-    names the run's definition, its key and its provenance (:func:`csrae.provenance.provenance`)."""
+    names the run's spec (a :class:`RunSpec`, or a semi-supervised spec holding one), definition, key,
+    provenance (:func:`csrae.provenance.provenance`) and the digests of the files it vouches for."""
     summary = {
         "spec": spec.to_dict(),
         "key": content_key(definition),
@@ -229,7 +229,7 @@ def write_run(
     summary["files"] = file_digests(out_dir, ("history.csv", "model.pt"))
     atomic_write_text(out_dir / "summary.json", json.dumps(summary, indent=2))
     outcome = f"best epoch {best['epoch']} of {run.epoch}, val loss {best['val_loss']:.4f}" if best else "no weights"
-    log(f"seed {spec.train.seed}: {outcome}" + (f"; {describe_divergence(run.diverged)}" if run.diverged else ""))
+    log(f"seed {run.config.seed}: {outcome}" + (f"; {describe_divergence(run.diverged)}" if run.diverged else ""))
     return summary
 
 

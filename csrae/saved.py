@@ -9,12 +9,12 @@ from csrae.run import RunSpec, read_saved
 from csrae.semisupervised.training import SemiSupervisedSpec
 
 
-def spec_from_dict(d: dict) -> RunSpec:
+def spec_from_dict(d: dict) -> RunSpec | SemiSupervisedSpec:
     """A saved spec of either study (a semi-supervised one names its label budget)."""
     return SemiSupervisedSpec.from_dict(d) if "labels" in d else RunSpec.from_dict(d)
 
 
-def load_model(path: str | Path, source, device="cpu") -> tuple[torch.nn.Module, RunSpec]:
+def load_model(path: str | Path, source, device="cpu") -> tuple[torch.nn.Module, RunSpec | SemiSupervisedSpec]:
     """Rebuild a saved model of either study on ``device`` (read with ``weights_only=True``); ``source`` is
     what its spec builds from: the :class:`csrae.data.Dataset`, or a semi-supervised run's ``LabelledSplit``."""
     saved = read_saved(path)

@@ -44,8 +44,9 @@ from csrae.store import (
 from csrae.versions import versions
 
 
-def prepare(name: str, out_dir: str | Path, **options) -> Dataset:
-    data = prepare_dataset(name, **options)
+def prepare(name: str, out_dir: str | Path, path: str | Path | None = None, verify: str = "checksum") -> Dataset:
+    """Prepare dataset ``name`` from ``path`` (:func:`csrae.data.prepare_dataset`) into ``out_dir``."""
+    data = prepare_dataset(name, path, verify)
     data.save(out_dir)
     return data
 
@@ -66,14 +67,15 @@ def prepare_faces(name: str, source: str | Path, out_path: str | Path) -> dict:
     return summary
 
 
-def fit_feature_net(data_dir: str | Path, out_path: str | Path, epochs: int = 10, seed: int = 0) -> float:
-    """Train the domain classifier for FID on the training split; return its test accuracy."""
+def fit_feature_net(data_dir: str | Path, out_path: str | Path, definition: dict) -> float:
+    """Train the domain classifier for FID on the training split for ``definition["epochs"]`` epochs (seed 0);
+    return its test accuracy.  The file records ``definition`` (in the workflow the one whose key names the
+    file, :func:`csrae.plan.jobs.feature_net_job`) and the fingerprint of the data it was trained on."""
     data = Dataset.load(data_dir)
-    net = train_feature_net(data.x["train"], data.y["train"], epochs=epochs, seed=seed)
+    net = train_feature_net(data.x["train"], data.y["train"], epochs=definition["epochs"], seed=0)
     test_accuracy = accuracy(net, data.x["test"], data.y["test"])
     payload = {"state_dict": net.state_dict(), "data_dim": data.data_dim, "n_classes": net.head.out_features}
-    definition = {"data": data.fingerprint, "epochs": epochs, "seed": seed, "versions": versions("feature_net")}
-    payload |= {"definition": definition, "provenance": provenance("cpu")}
+    payload |= {"definition": definition, "data": data.fingerprint, "provenance": provenance("cpu")}
     atomic_write(Path(out_path), lambda f: torch.save(payload | {"test_accuracy": test_accuracy}, f))
     return test_accuracy
 

@@ -31,7 +31,7 @@ def store(pinwheel_dir, tmp_path):
     runs = train_sweep([spec(), spec("VAE", {"beta": 1.0})], data, tmp_path / "runs", log=lines.append)
     evaluations = evaluate(pinwheel_dir, tmp_path, runs, lines.append)
     manifests = {}
-    for run, record in zip(runs, evaluations):
+    for record in evaluations:
         path = tmp_path / "manifests" / "evaluate" / "pinwheel" / record["model"] / "z=2" / "job.json"
         write_manifest(path, [{"hp": record["hp"], "seed": 0, "key": record["key"], "folder": record["evaluation"]}])
         manifests[record["model"]] = path

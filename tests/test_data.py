@@ -8,7 +8,7 @@ import pytest
 
 from csrae.data import Dataset, DatasetFileError, gmm1d_samples, prepare_dataset
 from csrae.data.download import fetch, sha256
-from csrae.data.mnist5k import SHA256, default_path, mnist5k
+from csrae.data.mnist5k import SHA256, default_path
 from csrae.data.toy import pinwheel_samples
 
 
@@ -41,7 +41,7 @@ def test_pinwheel_split_is_deterministic_and_stratified():
 
 
 def test_real_mnist5k_file():
-    data = mnist5k()
+    data = prepare_dataset("mnist5k")
     assert sha256(default_path()) == SHA256
     assert {s: len(data.x[s]) for s in data.x} == {"train": 4000, "val": 500, "test": 500}
     assert np.bincount(data.y["train"]).tolist() == [400] * 10
@@ -61,26 +61,26 @@ def write_fixture(path, rows=5000, columns=785):
 
 def test_fixture_in_the_exact_format_loads(tmp_path):
     write_fixture(tmp_path / "mnist_5k.csv.gz")
-    data = mnist5k(tmp_path / "mnist_5k.csv.gz", strict=False)
+    data = prepare_dataset("mnist5k", tmp_path / "mnist_5k.csv.gz", verify="shape")
     assert data.x["test"].shape == (500, 784) and data.image_shape == (1, 28, 28)
 
 
 def test_missing_file_says_where_and_how(tmp_path):
     with pytest.raises(DatasetFileError, match=r"missing.*Download it from https://.*mnist_5k.csv.gz.*place it at"):
-        mnist5k(tmp_path / "absent.csv.gz")
+        prepare_dataset("mnist5k", tmp_path / "absent.csv.gz")
 
 
 def test_corrupt_or_truncated_files_are_refused(tmp_path):
     path = tmp_path / "mnist_5k.csv.gz"
     write_fixture(path)
     with pytest.raises(DatasetFileError, match="corrupt or truncated.*download it again"):
-        mnist5k(path)
+        prepare_dataset("mnist5k", path)
     path.write_bytes(path.read_bytes()[:5000])
     with pytest.raises(DatasetFileError, match="cannot read"):
-        mnist5k(path, strict=False)
+        prepare_dataset("mnist5k", path, verify="shape")
     write_fixture(path, rows=100)
     with pytest.raises(DatasetFileError, match=r"has shape \(100, 785\)"):
-        mnist5k(path, strict=False)
+        prepare_dataset("mnist5k", path, verify="shape")
 
 
 def test_fetch_verifies_the_checksum(tmp_path):

@@ -110,19 +110,23 @@ def test_real_fashion_mnist_from_debian():
 def test_download_fetches_verifies_and_extracts(tmp_path, monkeypatch):
     import tarfile
 
+    import dataclasses
+
     import csrae.data
     import csrae.data.cifar as cifar_module
     from csrae.data.download import SourceFile, digest
+    from csrae.data.registry import DATASETS
 
     mirror = tmp_path / "mirror"
     write_mnist_idx(mirror)
     files = tuple(SourceFile(p.name, p.as_uri(), (digest(p, "md5"),)) for p in sorted(mirror.glob("*.gz")))
-    monkeypatch.setitem(csrae.data.SOURCE_FILES, "dynamic_mnist", files)
+    mnist = DATASETS["dynamic_mnist"]
+    monkeypatch.setitem(DATASETS, "dynamic_mnist", dataclasses.replace(mnist, files=files))
     target = csrae.data.download_dataset("dynamic_mnist", tmp_path / "mnist")
     assert len(prepare_dataset("dynamic_mnist", target, verify="shape").x["test"]) == 40
 
     corrupt = (SourceFile(files[0].name, files[0].url, ("0" * 32,)),)
-    monkeypatch.setitem(csrae.data.SOURCE_FILES, "dynamic_mnist", corrupt)
+    monkeypatch.setitem(DATASETS, "dynamic_mnist", dataclasses.replace(mnist, files=corrupt))
     with pytest.raises(DatasetFileError, match="MD5 .* expected 0{32}"):
         csrae.data.download_dataset("dynamic_mnist", tmp_path / "other")
 

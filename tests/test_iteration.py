@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.test_workflow import ROOT, snakemake
+from tests.fixtures import ROOT, snakemake
 
 pytestmark = pytest.mark.workflow
 
@@ -162,7 +162,7 @@ def test_bumping_a_component_version_reruns_exactly_what_depends_on_it(study, tm
     """The workflow from a copy of the repository whose csrae/versions.py has one version bumped (that copy's
     csrae first on the search path; run from the working directory, so that the checkout's is not)."""
     copy = tmp_path / "repo"
-    for folder in ("workflow", "envs", "csrae"):
+    for folder in ("workflow", "csrae"):
         shutil.copytree(ROOT / folder, copy / folder, ignore=shutil.ignore_patterns("__pycache__"))
     versions = copy / "csrae" / "versions.py"
     source = versions.read_text()

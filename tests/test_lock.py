@@ -1,5 +1,5 @@
-"""One version, and a lock that satisfies the package's ranges: pyproject.toml, envs/constraints.txt,
-envs/csrae.yaml, CHANGELOG.md agree."""
+"""One version, and a lock that satisfies the package's ranges: pyproject.toml, workflow/envs/constraints.txt,
+workflow/envs/csrae.yaml, CHANGELOG.md agree."""
 
 import re
 import tomllib
@@ -10,10 +10,10 @@ from packaging.utils import canonicalize_name
 
 from csrae import __version__
 from csrae.deployment import check_installed, pinned_version
-from tests.test_workflow import ROOT
+from tests.fixtures import ROOT
 
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-ENVIRONMENT = ROOT / "envs" / "csrae.yaml"
+ENVIRONMENT = ROOT / "workflow" / "envs" / "csrae.yaml"
 
 
 def pins(lines) -> dict[str, str]:
@@ -29,7 +29,7 @@ def pins(lines) -> dict[str, str]:
     return found
 
 
-LOCK = pins((ROOT / "envs" / "constraints.txt").read_text().splitlines())
+LOCK = pins((ROOT / "workflow" / "envs" / "constraints.txt").read_text().splitlines())
 
 
 def environment_pins() -> dict[str, str]:
@@ -62,7 +62,7 @@ def test_the_version_is_written_once():
 def test_the_lock_satisfies_every_range_of_the_package():
     for requirement in requirements(*PROJECT["optional-dependencies"]):
         name = canonicalize_name(requirement.name)
-        assert name in LOCK, f"{name} is not in envs/constraints.txt: run python envs/lock.py"
+        assert name in LOCK, f"{name} is not in workflow/envs/constraints.txt: run python workflow/envs/lock.py"
         assert requirement.specifier.contains(LOCK[name], prereleases=True), (requirement, LOCK[name])
 
 

@@ -15,33 +15,23 @@ from csrae.likelihoods import Bernoulli, DiscretizedLogistic, Gaussian
 from csrae.models import IWAE, Autoencoder, build_model
 from csrae.naming import hp_id, parse_hp_id, parse_setting_id, setting_id, structure_id
 from csrae.priors import CornerPrior, MixturePrior, StandardNormal, VampPrior
-from csrae.registry import MODELS
-
-HPARAMS = {
-    "VAE": {"beta": 1.0},
-    "IWAE": {"beta": 1.0, "n_iw": 3},
-    "VampPriorVAE": {"beta": 1.0, "K": 4},
-    "CSRAE": {"lambda": 2.0},
-    "MixtureCSRAE": {"lambda": 1.0, "K": 5, "prior": "mog"},
-    "MixtureVAE": {"beta": 1.0, "K": 5, "prior": "mog"},
-    "WAE": {"lambda": 1.0},
-}
+from csrae.registry import MODELS, generative_models
 
 
-@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize("name", generative_models())
 @pytest.mark.parametrize(
     "likelihood,architecture,data_dim", [("bernoulli", "mlp300", 784), ("gaussian", "pinwheel", 2)]
 )
 def test_interface(name, likelihood, architecture, data_dim):
     torch.manual_seed(0)
-    model = build_model(name, HPARAMS[name], data_dim, 4, architecture, likelihood)
+    model = build_model(name, MODELS[name].example(), data_dim, 4, architecture, likelihood)
     x = torch.rand(8, data_dim).round() if likelihood == "bernoulli" else torch.randn(8, data_dim)
     loc, logvar = model.encode(x)
     assert loc.shape == logvar.shape == (8, 4)
     assert model.decode(loc).shape == (8, data_dim * model.likelihood.params_per_dim)
     assert model.sample(3).shape == model.reconstruct(x[:3]).shape == (3, data_dim)
     terms = model.loss(x)
-    if MODELS[name].closed_form(MODELS[name].prior_of(HPARAMS[name])) and name != "IWAE":  # one-sample RE
+    if MODELS[name].closed_form(MODELS[name].prior_of(MODELS[name].example())) and name != "IWAE":  # one-sample RE
         expected = terms.reconstruction.item() + model.weight * terms.regulariser.item()
         assert terms.loss.item() == pytest.approx(expected, rel=1e-5)
         assert terms.regulariser.item() >= 0
@@ -53,7 +43,7 @@ def test_interface(name, likelihood, architecture, data_dim):
 def test_mixture_prior_is_learned_by_the_regulariser():
     torch.manual_seed(0)
     for name, prior in itertools.product(("MixtureCSRAE", "MixtureVAE"), ("mog", "mog-direct", "vamp")):
-        hparams = HPARAMS[name] | {"prior": prior}
+        hparams = MODELS[name].example() | {"prior": prior}
         model = build_model(name, hparams, 784, 4, "mlp300", "bernoulli")
         model.loss(torch.rand(8, 784).round()).regulariser.backward()
         assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.prior.parameters())

@@ -17,7 +17,7 @@ import pytest
 import yaml
 from sklearn.datasets import load_iris
 
-from tests.test_workflow import ROOT, snakemake
+from tests.fixtures import ROOT, snakemake
 
 CONFIG = {
     "plugins": ["my_models.py", "my_data.py"],

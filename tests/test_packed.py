@@ -4,12 +4,13 @@ import numpy as np
 import pytest
 import torch
 
+from csrae import registry
 from csrae.data import prepare_dataset
 from csrae.packed import PackedTrainer
+from csrae.registry import generative_models
 from csrae.run import RunSpec
 from csrae.trainer import TrainConfig, Trainer
 from tests.fixtures import write_mnist_idx
-from tests.test_models import HPARAMS
 
 SETTINGS = dict(epochs=3, warmup=1, patience=10, batch_size=25, lr=5e-4)
 MEMBERS = [(0.5, 0), (2.0, 1), (1.0, 2)]  # (regulariser weight, seed)
@@ -30,13 +31,9 @@ def data(tmp_path_factory):
 
 
 def specs(model, members=MEMBERS, **settings):
-    weight_name = next(iter(HPARAMS[model]))
-    return [
-        RunSpec(
-            "dynamic_mnist", model, HPARAMS[model] | {weight_name: w}, 4, TrainConfig(**SETTINGS | settings, seed=s)
-        )
-        for w, s in members
-    ]
+    entry = registry.model(model)
+    configs = [(entry.example() | {entry.weight: w}, TrainConfig(**SETTINGS | settings, seed=s)) for w, s in members]
+    return [RunSpec("dynamic_mnist", model, hparams, 4, config) for hparams, config in configs]
 
 
 def quiet(*_):
@@ -67,7 +64,7 @@ def assert_same_run(a, b, rtol=1e-9, atol=1e-9):
         torch.testing.assert_close(model_b.state_dict()[name], value, rtol=rtol, atol=atol)
 
 
-@pytest.mark.parametrize("model", sorted(HPARAMS))
+@pytest.mark.parametrize("model", generative_models())
 def test_a_packed_member_equals_the_same_run_trained_alone(model, data, tmp_path):
     runs = specs(model)
     alone = [train_alone(spec, data, tmp_path / f"alone{i}") for i, spec in enumerate(runs)]
@@ -117,7 +114,7 @@ def test_a_killed_pack_resumes_exactly_and_a_member_can_resume_alone(
 
 def test_pack_members_must_share_their_structure(data, tmp_path):
     mixed = specs("MixtureCSRAE")[:1] + [
-        RunSpec("dynamic_mnist", "MixtureCSRAE", HPARAMS["MixtureCSRAE"] | {"K": 7}, 4, TrainConfig(**SETTINGS))
+        RunSpec("dynamic_mnist", "MixtureCSRAE", {"lambda": 1.0, "K": 7, "prior": "mog"}, 4, TrainConfig(**SETTINGS))
     ]
     with pytest.raises(ValueError, match="share their class, architecture and prior"):
         PackedTrainer([s.build(data) for s in mixed], data, [s.train for s in mixed], [tmp_path] * 2)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import yaml
 
-from tests.test_workflow import ROOT, read_csv, with_synthetic_faces
+from tests.fixtures import ROOT, read_csv, with_synthetic_faces
 
 
 @pytest.fixture(scope="module")
@@ -69,9 +69,9 @@ def test_export_writes_every_run_of_both_studies(deployment, tmp_path):
 
 @pytest.mark.workflow
 def test_the_rules_environment_resolves_with_the_wheel(deployment, tmp_path):
-    """envs/csrae.yaml's pip section, with the wheel where PIP_FIND_LINKS points (docs/deploy.md), resolves
+    """workflow/envs/csrae.yaml's pip section, with the wheel where PIP_FIND_LINKS points (docs/deploy.md), resolves
     to exactly its pins."""
-    env = yaml.safe_load((ROOT / "envs" / "csrae.yaml").read_text())
+    env = yaml.safe_load((ROOT / "workflow" / "envs" / "csrae.yaml").read_text())
     requirements = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     report = tmp_path / "report.json"
     command = [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet"]

@@ -20,8 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.fixtures import WRITERS
-from tests.test_workflow import ROOT, snakemake
+from tests.fixtures import ROOT, WRITERS, snakemake
 
 PAPER = ROOT / "config" / "paper.yaml"
 DIVERGING = ("dynamic_mnist", "CSRAE", 1e300)  # a weight no float32 loss survives

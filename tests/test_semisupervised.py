@@ -8,32 +8,16 @@ import pytest
 import torch
 from sklearn.metrics import f1_score
 
-from csrae.data import Dataset
 from csrae.gaussian import Noise
 from csrae.metrics.classification import error_rate, f1_scores
 from csrae.naming import labels_id, parse_labels_id, parse_ssl_setting_id, ssl_setting_id
+from csrae.semisupervised.baselines import build_supervised
 from csrae.semisupervised.data import balanced_labelled_subset, class_split, labelled_batches
-from csrae.semisupervised.models import (
-    LabelSpace,
-    build_m2,
-    build_supervised,
-    relaxed_bernoulli,
-)
+from csrae.semisupervised.labels import LabelSpace
+from csrae.semisupervised.m2 import build_m2, relaxed_bernoulli
 from csrae.semisupervised.training import SemiSupervisedConfig, SemiSupervisedSpec, SemiSupervisedTrainer
 from csrae.trainer import CHECKPOINT
-
-
-def two_clusters(sizes=(600, 200, 200), dim=16, seed=0) -> Dataset:
-    """Two classes in [0, 1]^dim: half the dimensions near 0.2 or 0.8 by class, half uniform noise."""
-    rng = np.random.default_rng(seed)
-    x, y = {}, {}
-    for split, n in zip(("train", "val", "test"), sizes):
-        labels = rng.integers(0, 2, n)
-        centres = np.where(labels[:, None] == 1, 0.8, 0.2) * np.ones((1, dim))
-        points = np.clip(centres + 0.25 * rng.standard_normal((n, dim)), 0, 1)
-        points[:, : dim // 2] = rng.random((n, dim // 2))
-        x[split], y[split] = points.astype(np.float32), labels
-    return Dataset("two_clusters", x, y, "bernoulli", "mlp300", None, binarize=True)
+from tests.fixtures import ssl_spec, two_clusters
 
 
 def test_unlabelled_objective_is_kingmas_m2_bound():
@@ -136,12 +120,6 @@ def test_setting_and_label_budget_names_round_trip():
         parse_labels_id("250")
 
 
-def spec(model="CSRAE", hparams=None, epochs=12, **config):
-    hparams = hparams or {"lambda": 1.0, "alpha": 10.0}
-    settings = {"epochs": epochs, "warmup": 2, "patience": epochs, "batch_size": 50, "seed": 0} | config
-    return SemiSupervisedSpec("two_clusters", model, hparams, 4, SemiSupervisedConfig(**settings), labels=10)
-
-
 @pytest.mark.parametrize(
     "model,hparams",
     [
@@ -151,8 +129,8 @@ def spec(model="CSRAE", hparams=None, epochs=12, **config):
 )
 def test_ten_labels_and_unlabelled_data_classify_the_clusters(tmp_path, model, hparams):
     split = class_split(two_clusters(), 10, seed=0)
-    run = spec(model, hparams)
-    trainer = SemiSupervisedTrainer(run.build(split), split, run.train, tmp_path, log=lambda *a: None)
+    run = ssl_spec(model, hparams)
+    trainer = SemiSupervisedTrainer(run.build(split), split, run.run.train, tmp_path, log=lambda *a: None)
     trainer.fit()
     assert trainer.evaluate("test")["error"] < 20.0  # chance: 50
 
@@ -161,11 +139,11 @@ def test_prior_per_class_matches_each_label_with_its_own_components(tmp_path):
     """p(z|y) is the prior's components k ≡ y (mod classes): one per class for K = 2, two for K = 4;
     the training setting reaches the model, and other models or multi-label data are refused."""
     from csrae.divergence import cauchy_schwarz
-    from csrae.semisupervised.models import cauchy_schwarz_to_class_prior
+    from csrae.regularisers import cauchy_schwarz_to_class_prior
 
     split = class_split(two_clusters(), 10, seed=0)
     hparams = {"lambda": 1.0, "K": 4, "prior": "mog-direct", "alpha": 10.0}
-    model = spec("MixtureCSRAE", hparams, prior_per_class=True).build(split)
+    model = ssl_spec("MixtureCSRAE", hparams, prior_per_class=True).build(split)
     assert model.prior_per_class
     loc, logvar = torch.randn(5, 4), torch.randn(5, 4) * 0.1
     p_loc, p_logvar, _ = model.prior.components()
@@ -187,11 +165,11 @@ def test_prior_per_class_matches_each_label_with_its_own_components(tmp_path):
 
 def test_killed_run_resumes_to_the_same_weights(tmp_path):
     split = class_split(two_clusters((200, 50, 50)), 10, seed=0)
-    run = spec(epochs=4, pretrain_epochs=1)
-    reference = SemiSupervisedTrainer(run.build(split), split, run.train, tmp_path / "a", log=lambda *a: None)
+    run = ssl_spec(epochs=4, pretrain_epochs=1)
+    reference = SemiSupervisedTrainer(run.build(split), split, run.run.train, tmp_path / "a", log=lambda *a: None)
     reference.fit()
 
-    killed = SemiSupervisedTrainer(run.build(split), split, run.train, tmp_path / "b", log=lambda *a: None)
+    killed = SemiSupervisedTrainer(run.build(split), split, run.run.train, tmp_path / "b", log=lambda *a: None)
     original = killed.train_epoch
 
     def dies_in_epoch_two(weight):
@@ -204,7 +182,7 @@ def test_killed_run_resumes_to_the_same_weights(tmp_path):
         killed.fit()
     assert torch.load(tmp_path / "b" / CHECKPOINT, weights_only=True)["epoch"] == 2
     messages = []
-    resumed = SemiSupervisedTrainer(run.build(split), split, run.train, tmp_path / "b", log=messages.append)
+    resumed = SemiSupervisedTrainer(run.build(split), split, run.run.train, tmp_path / "b", log=messages.append)
     resumed.fit()
     assert messages[0] == f"resumed from {tmp_path / 'b' / CHECKPOINT} at epoch 2"
     assert messages[-1].startswith("seed 0: epoch 4/4: val_error ")  # progress: epoch, loss, time, ETA
@@ -215,8 +193,8 @@ def test_killed_run_resumes_to_the_same_weights(tmp_path):
 
 def test_pretraining_epochs_use_no_labels(tmp_path):
     split = class_split(two_clusters((200, 50, 50)), 10, seed=0)
-    run = spec(epochs=3, pretrain_epochs=2)
-    trainer = SemiSupervisedTrainer(run.build(split), split, run.train, tmp_path, log=lambda *a: None)
+    run = ssl_spec(epochs=3, pretrain_epochs=2)
+    trainer = SemiSupervisedTrainer(run.build(split), split, run.run.train, tmp_path, log=lambda *a: None)
     trainer.fit()
     classification = [row["train_classification"] for row in trainer.run.history]
     assert classification[:2] == [0.0, 0.0] and classification[2] > 0
@@ -245,7 +223,7 @@ def test_metrics_record_names_the_run(tmp_path):
     from csrae.semisupervised.training import train_semisupervised
 
     split = class_split(two_clusters((200, 50, 50)), 10, seed=0)
-    record = train_semisupervised(spec(epochs=2), split, tmp_path / "out", tmp_path / "state", log=lambda *a: None)
+    record = train_semisupervised(ssl_spec(epochs=2), split, tmp_path / "out", tmp_path / "state", log=lambda *a: None)
     saved = json.loads((tmp_path / "out" / "metrics.json").read_text())
     assert saved == record
     assert (saved["hp"], saved["labels_id"], saved["n_labelled"]) == ("z=4_lambda=1_alpha=10", "n=10", 10)
@@ -259,11 +237,11 @@ def test_a_saved_semisupervised_run_loads_back_with_the_library_loader(tmp_path)
     from csrae.semisupervised.training import train_semisupervised
 
     split = class_split(two_clusters((200, 50, 50)), 10, seed=0)
-    record = train_semisupervised(spec(epochs=2), split, tmp_path / "out", tmp_path / "state", log=lambda *a: None)
+    record = train_semisupervised(ssl_spec(epochs=2), split, tmp_path / "out", tmp_path / "state", log=lambda *a: None)
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["spec"]["labels"] == 10 and summary["best_epoch"] == record["best_epoch"]
     model, loaded = load_model(tmp_path / "out" / "model.pt", split)
-    assert isinstance(loaded, SemiSupervisedSpec) and loaded.train == spec(epochs=2).train
+    assert isinstance(loaded, SemiSupervisedSpec) and loaded.run.train == ssl_spec(epochs=2).run.train
     x = split.inputs.evaluation("test", np.arange(split.size("test")))
     predicted = split.labels.predict(model.classify(x)).numpy()
     assert error_rate(split.y["test"], predicted) == pytest.approx(record["test_error"])

@@ -5,7 +5,7 @@ import pytest
 import torch
 from sklearn.neighbors import KNeighborsClassifier
 
-from csrae.data import gmm1d_samples, pinwheel
+from csrae.data import gmm1d_samples, prepare_dataset
 from csrae.divergence import kl_normal
 from csrae.run import RunSpec
 from csrae.toy import fit_figure1, reverse_kl_gaussian_to_mixture
@@ -32,7 +32,7 @@ def test_kl_picks_one_mode_and_cs_covers_both():
 
 def pinwheel_under(lam: float, tmp_path) -> dict:
     """MixtureCSRAE with Figure 2's fixed corner prior trained on pinwheel; test-set summaries."""
-    data = pinwheel()
+    data = prepare_dataset("pinwheel")
     config = TrainConfig(epochs=60, warmup=15, patience=60, lr=0.005)
     spec = RunSpec("pinwheel", "MixtureCSRAE", {"lambda": lam, "K": 4, "prior": "corners"}, 2, config)
     model = spec.build(data)

@@ -149,14 +149,13 @@ def test_every_trainer_is_a_pack_and_every_model_trainable(pinwheel_dir, tmp_pat
     from csrae.semisupervised.data import class_split
     from csrae.semisupervised.training import SemiSupervisedTrainer
     from csrae.trainer import Pack, Trainable, Trainer
-    from tests.test_semisupervised import spec as ssl_spec
-    from tests.test_semisupervised import two_clusters
+    from tests.fixtures import ssl_spec, two_clusters
 
     data = Dataset.load(pinwheel_dir)
     spec = RunSpec("pinwheel", "WAE", {"lambda": 1.0}, 2, TrainConfig(epochs=1, warmup=0, patience=1))
     alone = Trainer(spec.build(data), data, spec.train, tmp_path / "a", log=lambda *a: None)
     packed = PackedTrainer([spec.build(data)], data, [spec.train], [tmp_path / "b"], log=lambda *a: None)
     ssl, split = ssl_spec("CNN", {}), class_split(two_clusters(), 10, seed=0)
-    semi = SemiSupervisedTrainer(ssl.build(split), split, ssl.train, tmp_path / "c", log=lambda *a: None)
+    semi = SemiSupervisedTrainer(ssl.build(split), split, ssl.run.train, tmp_path / "c", log=lambda *a: None)
     assert all(isinstance(trainer, Pack) for trainer in (alone, packed, semi))
     assert all(isinstance(trainer.models[0], Trainable) for trainer in (alone, packed, semi))

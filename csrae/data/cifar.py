@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from csrae.data.dataset import Dataset
 from csrae.data.download import DatasetFileError, SourceFile, check_sizes, fetch, locate
+from csrae.data.registry import Splits
 
 URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 TAR_MD5 = "c58f30108f718f92721af3b95e74349a"
@@ -26,6 +26,7 @@ BATCH_MD5 = {  # torchvision.datasets.CIFAR10.train_list / test_list
     "data_batch_5": "482c414d41f54cd18b22e5b47cb7c3cb",
     "test_batch": "40351d587109b95175f43aff81a1287e",
 }
+BATCH_FILES = tuple(SourceFile(name, URL, (md5,)) for name, md5 in BATCH_MD5.items())
 FOLDER = "cifar-10-batches-py"
 SIZES = {"train": 50000, "test": 10000}
 VALIDATION_SIZE = 5000
@@ -66,7 +67,7 @@ def batch_folder(path: str | Path) -> Path:
     return root if root.name == FOLDER else root / FOLDER
 
 
-def cifar10(path: str | Path, strict: bool = True) -> Dataset:
+def cifar10(path: Path, strict: bool = True) -> Splits:
     """``path`` is the folder holding ``cifar-10-batches-py`` (or that folder itself)."""
     folder = batch_folder(path)
     url = f"{URL} (MD5 {TAR_MD5}; extract it in {folder.parent})"
@@ -80,14 +81,10 @@ def cifar10(path: str | Path, strict: bool = True) -> Dataset:
     if strict:
         check_sizes("cifar10", {"train": len(train_x), "test": len(test_x)}, SIZES)
     n_val = len(train_x) * VALIDATION_SIZE // SIZES["train"]
-    return Dataset(
-        name="cifar10",
-        x={"train": train_x[:-n_val], "val": train_x[-n_val:], "test": test_x},
-        y={"train": train_y[:-n_val], "val": train_y[-n_val:], "test": test_y},
-        likelihood="logistic",
-        architecture="conv_residual",
-        image_shape=(3, 32, 32),
-        provenance={"source": str(folder), "url": URL},
+    return Splits(
+        {"train": train_x[:-n_val], "val": train_x[-n_val:], "test": test_x},
+        {"train": train_y[:-n_val], "val": train_y[-n_val:], "test": test_y},
+        {"source": str(folder), "url": URL},
     )
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import scipy.io
 
-from csrae.data.dataset import Dataset
 from csrae.data.download import DatasetFileError, SourceFile, check_sizes, locate
+from csrae.data.registry import Splits
 
 OMNIGLOT = SourceFile("chardata.mat", "https://github.com/yburda/iwae/raw/master/datasets/OMNIGLOT/chardata.mat")
 OMNIGLOT_SIZES = {"train": 24345, "test": 8070}
@@ -45,7 +45,7 @@ def row_major(images: np.ndarray, path: Path, key: str) -> np.ndarray:
     return images.reshape(n, 28, 28).transpose(0, 2, 1).reshape(n, 784).astype(np.float32)
 
 
-def omniglot(path: str | Path, strict: bool = True, seed: int = 0) -> Dataset:
+def omniglot(path: Path, strict: bool = True, seed: int = 0) -> Splits:
     """Omniglot 28×28; labels are the alphabet; validation = the last 1,217 of the shuffled training set."""
     file = locate(Path(path), OMNIGLOT, "omniglot")
     arrays = read_mat(file, ("data", "testdata", "target", "testtarget"))
@@ -56,19 +56,14 @@ def omniglot(path: str | Path, strict: bool = True, seed: int = 0) -> Dataset:
     order = np.random.default_rng(seed).permutation(len(train_x))
     n_val = round(len(train_x) * OMNIGLOT_VALIDATION / OMNIGLOT_SIZES["train"])
     train, val = order[:-n_val], order[-n_val:]
-    return Dataset(
-        name="omniglot",
-        x={"train": train_x[train], "val": train_x[val], "test": test_x},
-        y={"train": train_y[train], "val": train_y[val], "test": test_y},
-        likelihood="bernoulli",
-        architecture="mlp300",
-        image_shape=(1, 28, 28),
-        binarize=True,
-        provenance={"source": str(file), "url": OMNIGLOT.url, "seed": seed},
+    return Splits(
+        {"train": train_x[train], "val": train_x[val], "test": test_x},
+        {"train": train_y[train], "val": train_y[val], "test": test_y},
+        {"source": str(file), "url": OMNIGLOT.url, "seed": seed},
     )
 
 
-def caltech101(path: str | Path, strict: bool = True) -> Dataset:
+def caltech101(path: Path, strict: bool = True) -> Splits:
     """Caltech101 Silhouettes 28×28 as split in the file; stored 0 = object, so pixels are 1 − x."""
     file = locate(Path(path), CALTECH, "caltech101")
     keys = {"train": "train", "val": "val", "test": "test"}
@@ -77,13 +72,4 @@ def caltech101(path: str | Path, strict: bool = True) -> Dataset:
     y = {s: arrays[f"{k}_labels"].reshape(-1).astype(np.int64) - 1 for s, k in keys.items()}
     if strict:
         check_sizes("caltech101", {s: len(v) for s, v in x.items()}, CALTECH_SIZES)
-    return Dataset(
-        name="caltech101",
-        x=x,
-        y=y,
-        likelihood="bernoulli",
-        architecture="mlp300",
-        image_shape=(1, 28, 28),
-        binarize=True,
-        provenance={"source": str(file), "url": CALTECH.url},
-    )
+    return Splits(x, y, {"source": str(file), "url": CALTECH.url})

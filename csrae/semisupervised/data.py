@@ -17,7 +17,7 @@ from torch import Tensor
 from csrae.data import Dataset
 from csrae.data.face_frames import FaceFrames
 from csrae.data.faces import ACTION_UNITS, FaceIndex, fold_split, read_index
-from csrae.semisupervised.models import LabelSpace
+from csrae.semisupervised.labels import LabelSpace
 
 
 class ArrayInputs:

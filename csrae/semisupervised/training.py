@@ -11,7 +11,7 @@ early stopping are :class:`csrae.trainer.RunState`'s.
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,16 +21,12 @@ from torch import nn
 from csrae import registry
 from csrae.io import atomic_write_text
 from csrae.metrics.classification import error_rate, f1_scores
-from csrae.naming import SUPERVISED_MODELS, labels_id, ssl_setting_id
+from csrae.naming import labels_id, ssl_setting_id
 from csrae.run import RunSpec, default_device, read_saved, write_run
+from csrae.semisupervised.baselines import SupervisedClassifier, build_supervised
 from csrae.semisupervised.data import LabelledSplit, epoch_batches, labelled_batches
-from csrae.semisupervised.models import (
-    LabelSpace,
-    SemiSupervisedTerms,
-    SupervisedClassifier,
-    build_m2,
-    build_supervised,
-)
+from csrae.semisupervised.labels import LabelSpace
+from csrae.semisupervised.m2 import SemiSupervisedTerms, build_m2
 from csrae.semisupervised.phases import phase_problem
 from csrae.store import (
     computed_once,
@@ -63,30 +59,63 @@ class SemiSupervisedConfig(TrainConfig):
 
 
 @dataclass
-class SemiSupervisedSpec(RunSpec):
-    """A semi-supervised (or supervised) run: labels = count n (digits) or fraction p (faces); fold for faces."""
+class SemiSupervisedSpec:
+    """A semi-supervised (or supervised) run: the model's :class:`RunSpec` (its ``train`` a
+    :class:`SemiSupervisedConfig`), the label budget (a count n of digits, or a fraction p of face frames),
+    the fold (faces) and, for a model that takes them, a file of starting weights."""
 
-    train: SemiSupervisedConfig = field(default_factory=SemiSupervisedConfig)
-    labels: float = field(kw_only=True)
-    fold: int = field(default=0, kw_only=True)
-    weights_path: str | None = field(default=None, kw_only=True)  # ResNet18's optional starting weights
+    run: RunSpec
+    labels: float
+    fold: int = 0
+    weights_path: str | None = None
+
+    @property
+    def supervised(self) -> bool:
+        return registry.model(self.run.model).supervised
+
+    def to_dict(self) -> dict:
+        """The run's spec with the label budget, fold and weights (the saved form, :func:`from_dict`)."""
+        return self.run.to_dict() | {"labels": self.labels, "fold": self.fold, "weights_path": self.weights_path}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "SemiSupervisedSpec":
+        run = {k: v for k, v in d.items() if k not in ("labels", "fold", "weights_path")}
+        run = RunSpec(**run | {"train": SemiSupervisedConfig(**d["train"])})
+        return cls(run, d["labels"], d["fold"], d["weights_path"])
 
     def definition(self, split: LabelledSplit, device: torch.device) -> dict:
-        """:meth:`RunSpec.definition` on the split's data, with the semi-supervised components' versions and
-        the content of ResNet18's starting weights (not their path)."""
+        """:meth:`RunSpec.definition` on the split's data, with the label budget, fold, the semi-supervised
+        components' versions and the content of the starting weights (not their path)."""
         weights = file_digest(self.weights_path) if self.weights_path else None
-        definition = super().definition(split.data, device) | {"versions": versions("semisupervised")}
-        return definition | {"weights_path": weights}
+        definition = self.run.definition(split.data, device) | {"labels": self.labels, "fold": self.fold}
+        return definition | {"versions": versions("semisupervised"), "weights_path": weights}
 
     def build(self, split: LabelledSplit) -> nn.Module:
-        torch.manual_seed(self.train.seed)
-        if self.model in SUPERVISED_MODELS:
-            return build_supervised(self.model, split.data, split.labels, self.weights_path)
-        t = self.train
+        run, t = self.run, self.run.train
+        torch.manual_seed(t.seed)
+        if self.supervised:
+            return build_supervised(run.model, split.data, split.labels, self.weights_path)
         return build_m2(
-            self.model, self.hparams, split.data, split.labels, self.latent_dim, t.beta_y, t.temperature,
-            t.prior_per_class and registry.model(self.model).per_class_prior(self.hparams),
+            run.model, run.hparams, split.data, split.labels, run.latent_dim, t.beta_y, t.temperature,
+            t.prior_per_class and registry.model(run.model).per_class_prior(run.hparams),
         )  # fmt: skip
+
+    def budget(self, split: LabelledSplit) -> str:
+        """The label budget's name (:func:`csrae.naming.labels_id`)."""
+        return labels_id(self.labels, split.labels.multi_label, self.supervised)
+
+    def setting(self) -> str:
+        return ssl_setting_id(self.run.model, self.run.latent_dim, self.run.hparams)
+
+    def describe(self) -> str:
+        run = self.run
+        return f"{run.dataset} {run.model} {run.hparams} labels {self.labels:g} fold {self.fold} seed {run.train.seed}"
+
+
+def ssl_config(model: str, training: dict, seed: int) -> SemiSupervisedConfig:
+    """A run's settings from the study's: a supervised baseline has no generative model to pre-train."""
+    supervised = registry.model(model).supervised
+    return SemiSupervisedConfig(**training | ({"pretrain_epochs": 0} if supervised else {}), seed=seed)
 
 
 def classification_metrics(labels: LabelSpace, y_true: np.ndarray, logits: torch.Tensor, names=()) -> dict:
@@ -163,9 +192,8 @@ class SemiSupervisedTrainer(ModelTrainer):
 
 def ssl_run_folder(store: str | Path, spec: SemiSupervisedSpec, split: LabelledSplit, device) -> Path:
     """The run's folder in the store: ``<store>/<dataset>/<model>/<labels>/<setting>/fold<f>/seed<k>/<key>``."""
-    budget = labels_id(spec.labels, split.labels.multi_label, spec.model in SUPERVISED_MODELS)
-    setting = ssl_setting_id(spec.model, spec.latent_dim, spec.hparams)
-    parts = (spec.dataset, spec.model, budget, setting, f"fold{spec.fold}", f"seed{spec.train.seed}")
+    run = spec.run
+    parts = (run.dataset, run.model, spec.budget(split), spec.setting(), f"fold{spec.fold}", f"seed{run.train.seed}")
     return result_folder(store, parts, spec.definition(split, torch.device(device)))
 
 
@@ -195,43 +223,39 @@ def train_semisupervised(
         [state_dir], finished, train, definitions=[definition] if keyed else None, log=log
     )
     what = ("repaired" if written else "trained") if trained else "cached"
-    log(f"{what} {key}: {spec.dataset} {spec.model} {spec.hparams} "
-        f"labels {spec.labels:g} fold {spec.fold} seed {spec.train.seed} ({out_dir})")  # fmt: skip
+    log(f"{what} {key}: {spec.describe()} ({out_dir})")
     return record
 
 
-def _train_semisupervised(spec, split, definition, out_dir, state_dir, device, log) -> dict:
-    model = spec.build(split)
-    log(
-        f"training {spec.model} {spec.hparams} on {spec.dataset}, labels {spec.labels:g}, fold {spec.fold}, "
-        f"seed {spec.train.seed}: {len(split.labelled)} labelled, {len(split.unlabelled)} unlabelled, on {device}"
-    )
+def _train_semisupervised(spec: SemiSupervisedSpec, split, definition, out_dir, state_dir, device, log) -> dict:
+    run, model = spec.run, spec.build(split)
+    log(f"training {spec.describe()}: {len(split.labelled)} labelled, {len(split.unlabelled)} unlabelled, on {device}")
     continue_from(state_dir, definition, CHECKPOINT, log)
-    trainer = SemiSupervisedTrainer(model, split, spec.train, state_dir, device, log)
+    trainer = SemiSupervisedTrainer(model, split, run.train, state_dir, device, log)
     best = trainer.fit()
     summary = write_run(spec, definition, model, trainer.run, best, out_dir, log)
     record = {
-        "dataset": spec.dataset,
-        "model": spec.model,
+        "dataset": run.dataset,
+        "model": run.model,
         "labels": spec.labels,
         "fold": spec.fold,
-        "seed": spec.train.seed,
-        "hp": ssl_setting_id(spec.model, spec.latent_dim, spec.hparams),
-        "labels_id": labels_id(spec.labels, split.labels.multi_label, spec.model in SUPERVISED_MODELS),
+        "seed": run.train.seed,
+        "hp": spec.setting(),
+        "labels_id": spec.budget(split),
         "n_labelled": len(split.labelled),
         "best_epoch": best["epoch"] if best else None,
         "epochs_run": trainer.run.epoch,
         "key": summary["key"],
         "run": str(out_dir),
         "provenance": summary["provenance"],
-    } | spec.hparams
+    } | run.hparams
     if trainer.run.diverged:
         record["diverged"] = trainer.run.diverged
     if best:  # the best finite weights: validation and test metrics
         val, test = trainer.evaluate("val"), trainer.evaluate("test")
         record |= {f"val_{k}": v for k, v in val.items()} | {f"test_{k}": v for k, v in test.items()}
         record["val_error"] = validation_error(val)
-        log(f"seed {spec.train.seed}: best epoch {best['epoch']}, val {validation_error(val):.2f}, test {test}")
+        log(f"seed {run.train.seed}: best epoch {best['epoch']}, val {validation_error(val):.2f}, test {test}")
     record["files"] = file_digests(out_dir, ("history.csv", "model.pt"))
     atomic_write_text(out_dir / "metrics.json", json.dumps(record, indent=2))
     return record

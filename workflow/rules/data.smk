@@ -7,14 +7,12 @@ rule prepare_dataset:
     log:
         "results/logs/prepare/{dataset}.log",
     conda:
-        "../../envs/csrae.yaml"
+        "../envs/csrae.yaml"
     params:
-        source=lambda wildcards: dataset_settings(wildcards.dataset).get("source"),
-        verify=lambda wildcards: dataset_settings(wildcards.dataset).get(
-            "verify", "checksum"
-        ),
-        version=COMPONENTS["data"],
-        own=lambda wildcards: own_dataset(wildcards.dataset),
+        source=lambda wildcards: STUDY.dataset_settings(wildcards.dataset).get("source"),
+        verify=lambda wildcards: STUDY.preparation(wildcards.dataset)["verify"],
+        version=lambda wildcards: STUDY.preparation(wildcards.dataset)["version"],
+        own=lambda wildcards: STUDY.own_dataset(wildcards.dataset),
     script:
         "../scripts/prepare.py"
 
@@ -27,7 +25,7 @@ rule feature_net:
     log:
         "results/logs/feature_net/{dataset}/{job}.log",
     conda:
-        "../../envs/csrae.yaml"
+        "../envs/csrae.yaml"
     threads: 1
     params:
         epochs=config["feature_net"]["epochs"],
@@ -41,8 +39,8 @@ rule prepare_faces:
     log:
         "results/logs/prepare/{dataset}_faces.log",
     conda:
-        "../../envs/csrae.yaml"
+        "../envs/csrae.yaml"
     params:
-        source=lambda wildcards: face_source(wildcards.dataset),
+        source=lambda wildcards: SSL.source(wildcards.dataset),
     script:
         "../scripts/prepare_faces.py"

@@ -1,8 +1,6 @@
 rule select_model:
     input:
-        evaluations=lambda wildcards: evaluation_manifests(
-            wildcards.dataset, wildcards.model, wildcards.study
-        ),
+        evaluations=evaluation_manifests,
     output:
         sweep="results/selection/{study}/{dataset}/{model}_sweep.csv",
         sweep_html=report(
@@ -17,7 +15,7 @@ rule select_model:
         "results/logs/select/{study}/{dataset}/{model}.log",
     localrule: True
     conda:
-        "../../envs/csrae.yaml"
+        "../envs/csrae.yaml"
     params:
         criterion=lambda wildcards: CRITERIA[wildcards.study],
     script:

@@ -2,6 +2,8 @@
 # swept over its grid and α, per label budget, fold (faces) and seed; the
 # supervised CNN and ResNet18 on every label of the face datasets.
 
+SSL_JOB = "{dataset}/{model}/{labels}/{hp}/fold{fold}"
+
 
 rule train_semisupervised:
     input:
@@ -13,26 +15,26 @@ rule train_semisupervised:
     benchmark:
         f"results/benchmarks/semisupervised/{SSL_JOB}/{{job}}.tsv"
     wildcard_constraints:
-        model="|".join([*registry.semisupervised_models(), *SUPERVISED_MODELS]),
+        model="|".join([*semisupervised_models(), *supervised_models()]),
         labels=r"all|n=\d+|p=[0-9.]+",
         fold=r"\d+",
     conda:
-        "../../envs/csrae.yaml"
+        "../envs/csrae.yaml"
     threads: 1
     resources:
         **gpu_job("train_semisupervised", lambda wildcards: len(config["seeds"])),
     params:
         seeds=config["seeds"],
         store=SSL_STORE,
-        training=lambda wildcards: ssl_training(wildcards.dataset),
-        resnet18_weights=SSL.get("resnet18_weights"),
+        training=lambda wildcards: SSL.training(wildcards.dataset),
+        resnet18_weights=SSL.config.get("resnet18_weights"),
     script:
         "../scripts/train_semisupervised.py"
 
 
 rule select_semisupervised:
     input:
-        lambda wildcards: ssl_manifests(wildcards.dataset),
+        lambda wildcards: SSL.dataset_manifests(wildcards.dataset),
     output:
         sweep="results/semisupervised/selection/{dataset}_sweep.csv",
         sweep_html=report(
@@ -46,14 +48,14 @@ rule select_semisupervised:
         "results/logs/semisupervised/select/{dataset}.log",
     localrule: True
     conda:
-        "../../envs/csrae.yaml"
+        "../envs/csrae.yaml"
     script:
         "../scripts/select_semisupervised.py"
 
 
 rule table3:
     input:
-        expand("results/semisupervised/selection/{dataset}.json", dataset=SSL_DATASETS),
+        SSL.selections(),
     output:
         csv="results/table3.csv",
         html=report(
@@ -67,16 +69,14 @@ rule table3:
         "results/logs/table3.log",
     localrule: True
     conda:
-        "../../envs/csrae.yaml"
+        "../envs/csrae.yaml"
     script:
         "../scripts/table3.py"
 
 
 rule au_table:
     input:
-        lambda wildcards: "results/semisupervised/selection/{}.json".format(
-            {table: d for d, table in AU_TABLE.items()}[wildcards.au_table]
-        ),
+        au_table_input,
     output:
         csv="results/{au_table}.csv",
         html=report(
@@ -91,6 +91,6 @@ rule au_table:
         au_table="table7|table8",
     localrule: True
     conda:
-        "../../envs/csrae.yaml"
+        "../envs/csrae.yaml"
     script:
         "../scripts/au_table.py"

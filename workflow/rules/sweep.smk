@@ -4,8 +4,9 @@
 # evaluates them.  Runs and evaluations live in stores keyed by what defines
 # them (results/runs/…/<key>/, results/evaluation/…/<key>/, csrae.store);
 # a job's output is only its manifest, named by the hash of the job's
-# definition, so a changed setting is a new job beside the old one, a
-# finished run is reused rather than retrained, and no rerun deletes a run.
+# definition (csrae.plan.jobs), so a changed setting is a new job beside the
+# old one, a finished run is reused rather than retrained, and no rerun
+# deletes a run.
 
 
 rule train:
@@ -18,7 +19,7 @@ rule train:
     benchmark:
         f"results/benchmarks/train/{STRUCTURE}/{{job}}.tsv"
     conda:
-        "../../envs/csrae.yaml"
+        "../envs/csrae.yaml"
     threads: 1
     resources:
         **gpu_job("train", structure_runs),
@@ -27,7 +28,7 @@ rule train:
         seeds=config["seeds"],
         pack=config["resources"]["pack"],
         store=RUN_STORE,
-        training=lambda wildcards: training_settings(wildcards.dataset),
+        training=lambda wildcards: STUDY.training(wildcards.dataset),
     script:
         "../scripts/train.py"
 
@@ -35,9 +36,7 @@ rule train:
 rule evaluate:
     input:
         data=rules.prepare_dataset.output.data,
-        runs=lambda wildcards: train_manifest(
-            wildcards.dataset, wildcards.model, wildcards.structure
-        ),
+        runs=train_manifest,
         feature_net=feature_net_input,
     output:
         manifest=f"results/manifests/evaluate/{STRUCTURE}/{{job}}.json",
@@ -46,7 +45,7 @@ rule evaluate:
     benchmark:
         f"results/benchmarks/evaluate/{STRUCTURE}/{{job}}.tsv"
     conda:
-        "../../envs/csrae.yaml"
+        "../envs/csrae.yaml"
     threads: 1
     resources:
         **gpu_job("evaluate", structure_runs),

@@ -1,20 +1,27 @@
 """Train every setting × seed of one structure into the run store, ``pack`` at a time on stacked parameters
-(1: one after another); a run already in the store is reused, a killed one resumes from its checkpoint."""
+(1: one after another); a run already in the store is reused, a killed one resumes from its checkpoint.
+The job first checks that what it trains hashes to the key in its output's name."""
 
 import sys
 from pathlib import Path
 
 import torch
 
+from csrae import plan
 from csrae.data import Dataset
 from csrae.manifests import write_manifest
 from csrae.naming import parse_setting_id
+from csrae.plan.jobs import train_job
 from csrae.run import RunSpec, train_sweep
 from csrae.trainer import TrainConfig
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "a", buffering=1)
 torch.set_num_threads(snakemake.threads)
 wc, params = snakemake.wildcards, snakemake.params
+study = plan.replan(snakemake.config)
+preparation, kernels = study.preparation(wc.dataset), study.cpu_kernels()
+definition = train_job(preparation, wc.model, params.settings, params.seeds, params.training, kernels)
+plan.check_job(definition, wc.job, snakemake.output.manifest)
 data = Dataset.load(Path(snakemake.input.data).parent)
 specs, settings = [], []
 for hp in params.settings:

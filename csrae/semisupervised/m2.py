@@ -30,68 +30,21 @@ prior-matching term, not only the decoder, tells the classes apart
 (docs/fidelity.md).
 """
 
-import math
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from csrae import registry, regularisers
 from csrae.gaussian import Noise
 from csrae.likelihoods import Likelihood, make_likelihood
 from csrae.models import LossTerms, build_prior
-from csrae.naming import SUPERVISED_MODELS, ssl_hyperparameters
-from csrae.networks import FACE_ENCODER_DIM, OnImages, face_decoder, face_encoder, mlp
-from csrae.regularisers import cauchy_schwarz_to_mixture
-
-
-def cauchy_schwarz_to_class_prior(prior, loc: Tensor, logvar: Tensor, y: Tensor) -> Tensor:
-    """D_CS(q(z|x, y) ‖ p(z|y)) with p(z|y) the prior's components k ≡ y (mod classes), reweighted:
-    one component per class for K = classes, K / classes each for more.  ``y``: one-hot ``[..., C]``."""
-    p_loc, p_logvar, p_logits = prior.components()
-    owner = torch.arange(len(p_loc), device=loc.device) % y.shape[-1]  # the class of each component
-    in_class = F.one_hot(owner, y.shape[-1]).to(y.dtype) @ y.unsqueeze(-1)  # [..., K, 1]: 1 where k ≡ y
-    return cauchy_schwarz_to_mixture(
-        loc, logvar, p_loc, p_logvar, p_logits.masked_fill(in_class[..., 0] == 0, -torch.inf)
-    )
-
+from csrae.naming import ssl_hyperparameters
+from csrae.networks import decoder_network, feature_network, mlp
+from csrae.regularisers import cauchy_schwarz_to_class_prior
+from csrae.semisupervised.labels import LabelSpace
 
 LABEL_EMBEDDING = 256  # h_y: FC 256, ReLU, FC 256, ReLU (Table VI)
-
-
-@dataclass(frozen=True)
-class LabelSpace:
-    """``size`` classes (one label per point) or ``size`` binary outputs (``multi_label``)."""
-
-    size: int
-    multi_label: bool
-
-    def log_prior(self) -> float:
-        """log p(y) of any label under the uniform prior."""
-        return -self.size * math.log(2.0) if self.multi_label else -math.log(self.size)
-
-    def classification_loss(self, logits: Tensor, y: Tensor) -> Tensor:
-        """−log q(y|x) per point; ``y`` is a class index or a 0/1 vector."""
-        if self.multi_label:
-            return F.binary_cross_entropy_with_logits(logits, y.float(), reduction="none").sum(-1)
-        return F.cross_entropy(logits, y, reduction="none")
-
-    def kl_to_prior(self, logits: Tensor) -> Tensor:
-        """KL(q(y|x) ‖ p(y)) per point, p uniform."""
-        if self.multi_label:
-            log_q1, log_q0 = F.logsigmoid(logits), F.logsigmoid(-logits)
-            kl = torch.exp(log_q1) * (log_q1 + math.log(2.0)) + torch.exp(log_q0) * (log_q0 + math.log(2.0))
-            return kl.sum(-1)
-        log_q = torch.log_softmax(logits, -1)
-        return (torch.exp(log_q) * log_q).sum(-1) + math.log(self.size)
-
-    def predict(self, logits: Tensor) -> Tensor:
-        return (logits > 0).long() if self.multi_label else logits.argmax(-1)
-
-    def encode(self, y: Tensor) -> Tensor:
-        """Labels as the float vectors that ``h_y`` reads."""
-        return y.float() if self.multi_label else F.one_hot(y, self.size).float()
 
 
 @dataclass
@@ -223,44 +176,6 @@ class M2(nn.Module):
         return self.loss(x_l, y_l, x_u, weight, noise)
 
 
-class SupervisedClassifier(nn.Module):
-    """A supervised baseline: ``net`` maps x to label logits, trained on −log q(y|x) alone."""
-
-    weight = 0.0
-
-    def __init__(self, net: nn.Module, labels: LabelSpace):
-        super().__init__()
-        self.net, self.labels = net, labels
-
-    def classify(self, x: Tensor) -> Tensor:
-        return self.net(x)
-
-    def loss(self, x_l, y_l, x_u=None, weight=None, noise=None) -> SemiSupervisedTerms:
-        ce = self.labels.classification_loss(self.net(x_l), y_l).mean()
-        zero = ce.new_zeros(())
-        return SemiSupervisedTerms(loss=ce, reconstruction=zero, regulariser=zero, classification=ce)
-
-    def forward(self, x_l, y_l, x_u=None, weight=None, noise=None) -> SemiSupervisedTerms:
-        return self.loss(x_l, y_l, x_u, weight, noise)
-
-
-def feature_network(architecture: str, data_dim: int, image_shape) -> tuple[nn.Module, int]:
-    """``h_x`` of Table VI and its output size: MLP-300 (MNIST) or the face convolutions (DISFA, FERA)."""
-    if architecture == "mlp300":
-        return nn.Sequential(mlp([data_dim, 300, 300], nn.ReLU), nn.ReLU()), 300
-    if architecture == "face_conv":
-        return OnImages(face_encoder(image_shape[0]), tuple(image_shape)), FACE_ENCODER_DIM
-    raise ValueError(f"no semi-supervised networks for architecture {architecture!r}; use mlp300 or face_conv")
-
-
-def decoder_network(architecture: str, in_dim: int, out_dim: int, image_shape) -> nn.Module:
-    """p(x|z, h_y) of Table VI."""
-    if architecture == "mlp300":
-        return mlp([in_dim, 300, 300, out_dim], nn.ReLU)
-    side = image_shape[-1]
-    return OnImages(face_decoder(in_dim, out_dim // (side * side), side), (in_dim,))
-
-
 def build_m2(
     model: str,
     hparams: dict,
@@ -304,29 +219,3 @@ def build_m2(
         bounded=data.likelihood != "gaussian",
     )
     return m2
-
-
-def build_supervised(model: str, data, labels: LabelSpace, weights_path=None) -> SupervisedClassifier:
-    """The supervised rows of Table III: ``CNN`` (h_x and q(y|x) of Table VI) or torchvision's ``ResNet18``.
-
-    ResNet18 starts from random weights, or from a torchvision state dict at
-    ``weights_path`` (its ``fc`` layer is replaced for the labels).
-    """
-    if model == "CNN":
-        h_x, h_x_dim = feature_network(data.architecture, data.data_dim, data.image_shape)
-        return SupervisedClassifier(nn.Sequential(h_x, mlp([h_x_dim, 300, labels.size], nn.ReLU)), labels)
-    if model != "ResNet18":
-        raise ValueError(f"unknown supervised model {model!r}; choose one of {SUPERVISED_MODELS}")
-    if data.image_shape is None or data.image_shape[0] != 3:
-        raise ValueError(f"ResNet18 needs RGB images; {data.name} has shape {data.image_shape}")
-    from torchvision.models import resnet18
-
-    net = resnet18(weights=None)
-    if weights_path:
-        state = torch.load(weights_path, map_location="cpu", weights_only=True)
-        state = {k: v for k, v in state.items() if not k.startswith("fc.")}
-        missing = set(net.load_state_dict(state, strict=False).missing_keys) - {"fc.weight", "fc.bias"}
-        if missing:
-            raise ValueError(f"{weights_path} is not a torchvision ResNet18 state dict: it lacks {sorted(missing)}")
-    net.fc = nn.Linear(net.fc.in_features, labels.size)
-    return SupervisedClassifier(OnImages(net, tuple(data.image_shape)), labels)

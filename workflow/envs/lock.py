@@ -1,11 +1,11 @@
-"""Write the exact versions of everything csrae installs: envs/constraints.txt and envs/csrae.yaml's pip section.
+"""Write the exact versions of everything csrae installs: workflow/envs/constraints.txt and workflow/envs/csrae.yaml's pip section.
 
-    python envs/lock.py
+    python workflow/envs/lock.py
 
 pip resolves ``.[dev]`` (the README's install) and ``.[inception]`` (what the
 rules import) as in a fresh environment (``--ignore-installed``) and this
 writes the versions it chose: every package of the first into the
-constraints file (``pip install -e ".[dev]" -c envs/constraints.txt`` then
+constraints file (``pip install -e ".[dev]" -c workflow/envs/constraints.txt`` then
 reproduces this environment exactly), and those of the second, with csrae
 pinned to this checkout's version, into the conda environment of the rules.
 The lock is for Linux x86-64 and CPython 3.11, the cluster's platform;
@@ -20,22 +20,22 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from csrae import __version__  # noqa: E402
 
-CONSTRAINTS = ROOT / "envs" / "constraints.txt"
-ENVIRONMENT = ROOT / "envs" / "csrae.yaml"
+CONSTRAINTS = ROOT / "workflow" / "envs" / "constraints.txt"
+ENVIRONMENT = ROOT / "workflow" / "envs" / "csrae.yaml"
 
 CONSTRAINTS_HEADER = """\
-# Exact versions of `pip install -e ".[dev]"` (Linux x86-64, CPython 3.11), written by envs/lock.py.
+# Exact versions of `pip install -e ".[dev]"` (Linux x86-64, CPython 3.11), written by workflow/envs/lock.py.
 # An exact reproduction of the environment the tests and benchmarks ran in:
-#   python3 -m pip install -e ".[dev]" -c envs/constraints.txt
+#   python3 -m pip install -e ".[dev]" -c workflow/envs/constraints.txt
 """
 ENVIRONMENT_HEADER = """\
 # The environment every rule runs in (`snakemake --use-conda`): csrae of this
 # workflow's version with its offline Inception, every package at the version
-# of envs/constraints.txt (written by envs/lock.py; Linux x86-64, the cluster's
+# of workflow/envs/constraints.txt (written by workflow/envs/lock.py; Linux x86-64, the cluster's
 # platform). Until csrae is on the package index, run with PIP_FIND_LINKS naming
 # a folder that holds its wheel (docs/deploy.md).
 name: csrae
