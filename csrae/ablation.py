@@ -11,24 +11,16 @@ RE + weight · R (IWAE) are left out.
 
 import pandas as pd
 
-from csrae import registry
+from csrae import findings, registry
 from csrae.metrics.registry import METRICS
 from csrae.metrics.registry import metric as metric_of
-from csrae.naming import parse_setting_id
-from csrae.paired import paired_improvement
+from csrae.naming import cell_id, parse_setting_id
+from csrae.paired import EFFECT_STATISTICS, paired_improvement
 from csrae.selection import mean_se_cell
 
 CELL_COLUMNS = ["dataset", "study", "z", "K", "divergence", "prior", "model", "hp", "metric", "n", "mean", "se"]
-EFFECT_COLUMNS = [
-    "dataset", "study", "z", "K", "metric", "factor", "held", "reference", "other", "n", "improvement",
-    "interval", "decided", "left_out",
-]  # fmt: skip
+DESCRIPTION = ["dataset", "study", "z", "K", "metric", "factor", "held", "reference", "other"]
 REFERENCE_DIVERGENCE = "KL"
-RULE = (
-    "improvement: how much better the other cell is than the reference (positive: better), mean over "
-    "seed-paired runs with its 95 % t interval; decided: the interval excludes zero and the mean exceeds the "
-    "two cells' standard errors added"
-)
 
 
 def study_metrics(study: str, knn_k) -> list[str]:
@@ -67,20 +59,32 @@ def cells(selections: dict[str, list[dict]], knn_k) -> pd.DataFrame:
 
 
 def effect(reference: pd.Series, other: pd.Series, factor: str, held: str) -> dict:
+    """One effect: the other cell's improvement over the reference run by run (:func:`paired_improvement`),
+    in the family of its dataset's ablation effects."""
     ours = paired_improvement(reference["values"], other["values"], reference["metric"])
-    return {
+    description = {
         "dataset": reference["dataset"], "study": reference["study"], "z": reference["z"],
         "K": other["K"] if pd.notna(other["K"]) else reference["K"], "metric": reference["metric"],
         "factor": factor, "held": held, "reference": f"{reference['model']} ({reference['hp']})",
-        "other": f"{other['model']} ({other['hp']})", "n": ours.difference.n,
-        "improvement": ours.difference.mean, "interval": ours.difference.text(), "decided": ours.decided,
-        "left_out": " ".join(ours.left_out),
+        "other": f"{other['model']} ({other['hp']})",
     }  # fmt: skip
+    if factor == "divergence":
+        sides = (f"at a fixed {held.removeprefix('prior ')} prior, {other['divergence']} ({other['model']})",
+                 f"{reference['divergence']} ({reference['model']})")  # fmt: skip
+    else:
+        prior = registry.PRIOR_NAMES[other["prior"]]
+        sides = (f"under {reference['divergence']}, the {prior} prior ({other['model']})",
+                 f"N(0, I) ({reference['model']})")  # fmt: skip
+    key = [reference["dataset"], reference["study"], reference["z"], description["K"], reference["metric"], factor]
+    identity = "|".join(map(str, ["ablation", *key, held, reference["model"], other["model"]]))
+    cells = [cell_id(c["dataset"], c["model"], c["hp"]) for c in (reference, other)]
+    family = {"id": identity, "family": f"ablation {reference['dataset']}", "subject": sides[0], "object": sides[1]}
+    return family | {"cells": cells} | description | ours.row()
 
 
 def effects(table: pd.DataFrame) -> pd.DataFrame:
     """The divergence's effect at a fixed prior (against KL) and the prior's at a fixed divergence (against
-    N(0, I)), for every pair of cells that differ in that factor alone."""
+    N(0, I)), for every pair of cells that differ in that factor alone, before any decision."""
     rows = []
     for _, group in table.groupby(["dataset", "study", "z", "metric"], sort=False):
         for _, reference in group.iterrows():
@@ -93,16 +97,18 @@ def effects(table: pd.DataFrame) -> pd.DataFrame:
                 if reference["prior"] == registry.STANDARD != other["prior"]:
                     if reference["divergence"] == other["divergence"]:
                         rows.append(effect(reference, other, "prior", f"divergence {reference['divergence']}"))
-    return pd.DataFrame(rows, columns=EFFECT_COLUMNS)
+    columns = ["id", "family", "subject", "object", "cells", *DESCRIPTION, *EFFECT_STATISTICS]
+    return pd.DataFrame(rows, columns=columns)
 
 
-def to_markdown(table: pd.DataFrame, found: pd.DataFrame) -> str:
-    """The cells as a divergence × prior grid per dataset, study and metric, then the effects."""
-    lines = ["# Divergence × prior", ""]
+def to_markdown(table: pd.DataFrame, decided: pd.DataFrame, max_seeds: int) -> str:
+    """The findings (:mod:`csrae.findings`), the cells as a divergence × prior grid per dataset, study and
+    metric, then the effects with their decisions (:func:`csrae.decisions.look`)."""
+    lines = ["# Divergence × prior", "", findings.markdown(decided, max_seeds), "## Cells", ""]
     for (dataset, study, metric), group in table.groupby(["dataset", "study", "metric"], sort=False):
         about = metric_of(metric)
         direction = "higher" if about.higher_is_better else "lower"
-        lines += [f"## {dataset}, {study} study: {metric} ({about.label}, {direction} is better)", ""]
+        lines += [f"### {dataset}, {study} study: {metric} ({about.label}, {direction} is better)", ""]
         priors = list(dict.fromkeys(group["prior"]))
         lines += ["| divergence | " + " | ".join(registry.PRIOR_NAMES[p] for p in priors) + " |"]
         lines += ["|---|" + "---|" * len(priors)]
@@ -116,9 +122,6 @@ def to_markdown(table: pd.DataFrame, found: pd.DataFrame) -> str:
             ]
             lines.append(f"| {divergence} | " + " | ".join(grid) + " |")
         lines.append("")
-    lines += ["## Effects, run by run", "", RULE + ".", ""]
-    columns = ["dataset", "metric", "factor", "held", "reference", "other", "n", "interval", "decided"]
-    lines += ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    for _, row in found.iterrows():
-        lines.append("| " + " | ".join(str(row[c]) for c in columns) + " |")
+    lines += ["## Effects, run by run", ""]
+    lines += findings.table(decided, ["dataset", "metric", "factor", "held", "reference", "other"])
     return "\n".join(lines) + "\n"

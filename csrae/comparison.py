@@ -9,8 +9,9 @@ compared across scales is each side's ranking of the models and their improvemen
 model (the VAE; VampPriorVAE on the face datasets, as the paper compares them).
 
 Our cells are read from the per-run records, and models are compared run by run with the same seed
-(:mod:`csrae.paired`): a difference is a verdict only where its 95 % interval excludes zero and the
-paper's difference lies outside the paper's own error; otherwise it is ``inconclusive``.
+(:mod:`csrae.paired`): a difference is a verdict only where it is decided in its family
+(:mod:`csrae.decisions`) and the paper's difference lies outside the paper's own error; otherwise it is
+``inconclusive``.  :mod:`csrae.comparison_report` writes it all as Markdown.
 """
 
 import itertools
@@ -21,16 +22,10 @@ import numpy as np
 import pandas as pd
 
 from csrae.data import registry as data_registry
+from csrae.decisions import holm
 from csrae.metrics.registry import higher_is_better
-from csrae.naming import structure_id, structure_values
-from csrae.paired import (
-    Interval,
-    improvement,
-    paired_improvement,
-    pairs,
-    paper_within_error,
-    verdict,
-)
+from csrae.naming import cell_id, structure_id, structure_values
+from csrae.paired import EFFECT_STATISTICS, improvement, paired_improvement, paper_within_error, verdict
 from csrae.registry import FACE_REFERENCE_MODEL, REFERENCE_MODEL
 
 PAPER_TABLES = Path(__file__).with_name("paper_tables.csv")
@@ -50,13 +45,15 @@ def paper_cells() -> pd.DataFrame:
     return pd.read_csv(PAPER_TABLES, comment="#", dtype={"structure": str})
 
 
-def cell(table, dataset, model, structure, metric, scale, values: dict) -> dict:
-    """One of our cells: its mean and standard error over runs, and the runs' values by run key."""
+def cell(table, dataset, model, structure, metric, scale, values: dict, runs: str | None = None) -> dict:
+    """One of our cells: its mean and standard error over runs, the runs' values by run key, and which runs
+    they are (:func:`csrae.naming.cell_id`; None for the semi-supervised study's)."""
     array = np.asarray(list(values.values()), dtype=float)
     se = array.std(ddof=1) / math.sqrt(len(array)) if len(array) > 1 else math.nan
     return {
         "table": table, "dataset": dataset, "model": model, "structure": structure, "metric": metric,
         "scale": scale, "mean": float(array.mean()), "se": float(se), "n": len(array), "values": values,
+        "cell": runs,
     }  # fmt: skip
 
 
@@ -70,13 +67,13 @@ def our_cells(generative: list[dict], knn: list[dict], semisupervised: list[list
             runs, structure = choice["runs"], structure_id(selection["model"], choice["hp"])
             if not runs:
                 continue
-            where = ("I", selection["dataset"], selection["model"], structure, "fid")
+            where, which = ("I", selection["dataset"], selection["model"], structure, "fid"), cell_of(selection, choice)
             if runs[0].get("fid_features") != "raw data":
                 scale = f"FID on the {runs[0]['fid_features']}, {runs[0]['fid_samples']} samples"
-                cells.append(cell(*where, scale, {f"seed{r['seed']}": r["fid"] for r in runs}))
+                cells.append(cell(*where, scale, {f"seed{r['seed']}": r["fid"] for r in runs}, which))
             if "fid_inception" in runs[0]:
                 scale = f"{PAPER_FID}, {runs[0]['fid_samples']} samples ({runs[0]['fid_inception_features']})"
-                cells.append(cell(*where, scale, {f"seed{r['seed']}": r["fid_inception"] for r in runs}))
+                cells.append(cell(*where, scale, {f"seed{r['seed']}": r["fid_inception"] for r in runs}, which))
     for selection in knn:
         for choice in selection["selected"]:
             runs, structure = choice["runs"], structure_id(selection["model"], choice["hp"])
@@ -84,7 +81,7 @@ def our_cells(generative: list[dict], knn: list[dict], semisupervised: list[list
             for metric in (f"knn_error_k{k}" for k in sorted(ks)):
                 values = {f"seed{r['seed']}": r[metric] for r in runs}
                 where = ("II", selection["dataset"], selection["model"], structure, metric)
-                cells.append(cell(*where, "kNN error %", values))
+                cells.append(cell(*where, "kNN error %", values, cell_of(selection, choice)))
     for runs in semisupervised:
         first = runs[0]
         summary, per_unit = SSL_TABLES.get(first["dataset"], ("III(a)", None))
@@ -97,6 +94,10 @@ def our_cells(generative: list[dict], knn: list[dict], semisupervised: list[list
             name, scale = ("test_error", "test error %") if metric == "test_error" else (metric[5:], "test F1 %")
             cells.append(cell(table, *where, name, scale, values))
     return pd.DataFrame(cells)
+
+
+def cell_of(selection: dict, choice: dict) -> str:
+    return cell_id(selection["dataset"], selection["model"], choice["hp"])
 
 
 def structure_distance(model: str, ours: str, paper: str) -> float:
@@ -112,7 +113,7 @@ def structure_distance(model: str, ours: str, paper: str) -> float:
 
 COMPARISON_COLUMNS = [
     "table", "paper_row", "paper_column", "dataset", "paper_dataset", "model", "structure", "paper_structure",
-    "metric", "scale", "ours_mean", "ours_se", "n", "paper_mean", "paper_se", "comparable", "notes", "values",
+    "metric", "scale", "ours_mean", "ours_se", "n", "paper_mean", "paper_se", "comparable", "notes", "cell", "values",
 ]  # fmt: skip
 
 
@@ -160,7 +161,7 @@ def compare(ours: pd.DataFrame, meta: dict, epochs: dict) -> pd.DataFrame:
             "scale": cell["scale"], "ours_mean": cell["mean"], "ours_se": cell["se"], "n": cell["n"],
             "paper_mean": match["mean"], "paper_se": match["se"], "comparable": comparable,
             "notes": "; ".join(notes + ([f"the paper: {match['note']}"] if pd.notna(match["note"]) else [])),
-            "values": cell["values"],
+            "cell": cell["cell"], "values": cell["values"],
         })  # fmt: skip
     return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
 
@@ -174,10 +175,11 @@ def best_per_model(comparison: pd.DataFrame) -> pd.DataFrame:
         ours = group.loc[(sign * group["ours_mean"]).idxmin()]
         paper = group.loc[(sign * group["paper_mean"]).idxmin()]
         rows.append(dict(zip([*KEY, "model"], key)) | {
-            "ours_mean": ours["ours_mean"], "values": ours["values"],
+            "ours_mean": ours["ours_mean"], "values": ours["values"], "cell": ours["cell"], "dataset": ours["dataset"],
             "paper_mean": paper["paper_mean"], "paper_se": paper["paper_se"],
         })  # fmt: skip
-    return pd.DataFrame(rows, columns=[*KEY, "model", "ours_mean", "values", "paper_mean", "paper_se"])
+    columns = [*KEY, "model", "ours_mean", "values", "cell", "dataset", "paper_mean", "paper_se"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def ordered(models: list[str], means: list[float], tied: dict, metric: str) -> tuple[str, dict]:
@@ -196,27 +198,34 @@ def ordered(models: list[str], means: list[float], tied: dict, metric: str) -> t
     return text, relation
 
 
-def rankings(comparison: pd.DataFrame) -> pd.DataFrame:
-    """The models ordered best first, ours beside the paper's, ties where a pair cannot be told apart
-    (our seed-paired interval of their difference covers zero; the paper's difference is within its
-    own error), and whether the orders agree: ``agrees`` when every pair is ordered the same way on
-    both sides, ``disagrees`` when a pair is ordered opposite ways, else ``inconclusive``."""
+def rankings(comparison: pd.DataFrame, level: float) -> pd.DataFrame:
+    """The models ordered best first, ours beside the paper's, ties where a pair cannot be told apart (our
+    seed-paired difference is not decided: Holm over the ranking's pairs at ``level``, and beyond the
+    margin, :mod:`csrae.decisions`; the paper's difference is within its own error), and whether the orders
+    agree: ``agrees`` when every pair is ordered the same way on both sides, ``disagrees`` when a pair is
+    ordered opposite ways, else ``inconclusive``."""
     rows = []
     for key, group in best_per_model(comparison).groupby(KEY, sort=False):
         if len(group) < 2:
             continue
         metric, models = key[2], list(group["model"])
         values, paper = list(group["values"]), group[["paper_mean", "paper_se"]].to_numpy()
-        ours_tied, paper_tied = {}, {}
-        for i, j in itertools.combinations(range(len(models)), 2):
-            ours_tied[i, j] = not paired_improvement(values[i], values[j], metric).decided
-            paper_tied[i, j] = paper_within_error(paper[i, 0] - paper[j, 0], paper[i, 1], paper[j, 1])
+        pairs_ = list(itertools.combinations(range(len(models)), 2))
+        tests = [paired_improvement(values[i], values[j], metric) for i, j in pairs_]
+        adjusted = holm([test.p for test in tests])
+        ours_tied = {
+            pair: not (p <= level and abs(test.difference.mean) > test.margin)
+            for pair, test, p in zip(pairs_, tests, adjusted)
+        }
+        paper_tied = {
+            (i, j): paper_within_error(paper[i, 0] - paper[j, 0], paper[i, 1], paper[j, 1]) for i, j in pairs_
+        }
         ours, ours_relation = ordered(models, list(group["ours_mean"]), ours_tied, metric)
         theirs, paper_relation = ordered(models, list(paper[:, 0]), paper_tied, metric)
-        pairs_ = [(ours_relation[k], paper_relation[k]) for k in ours_relation]
-        if any(o * t < 0 for o, t in pairs_):
+        both = [(ours_relation[k], paper_relation[k]) for k in ours_relation]
+        if any(o * t < 0 for o, t in both):
             agree = "disagrees"
-        elif all(o == t != 0 for o, t in pairs_):
+        elif all(o == t != 0 for o, t in both):
             agree = "agrees"
         else:
             agree = "inconclusive"
@@ -224,10 +233,11 @@ def rankings(comparison: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[*KEY, "ours", "paper", "agree"])
 
 
-def improvements(comparison: pd.DataFrame) -> pd.DataFrame:
-    """Each model's improvement over the reference model (:func:`reference_model`), ours run by run
-    with the same seed (the mean difference and the relative gain in % of the reference, with 95 %
-    intervals) beside the paper's (each on its own scale), and the verdict (:func:`csrae.paired.verdict`)."""
+def gains(comparison: pd.DataFrame) -> pd.DataFrame:
+    """Each model's improvement over the reference model (:func:`reference_model`), ours run by run with
+    the same seed (the mean difference and the relative gain in % of the reference, with 95 % intervals)
+    beside the paper's (each on its own scale), one effect each, before any decision; the family of each
+    is one dataset's gains in one paper table."""
     rows = []
     for key, group in best_per_model(comparison).groupby(KEY, sort=False):
         group, reference = group.set_index("model"), reference_model(key[0])
@@ -237,68 +247,31 @@ def improvements(comparison: pd.DataFrame) -> pd.DataFrame:
         for model in group.index.drop(reference):
             other = group.loc[model]
             ours = paired_improvement(base["values"], other["values"], key[2])
-            difference, gain = ours.difference, ours.gain
             paper_difference = improvement(base["paper_mean"], other["paper_mean"], key[2])
-            uncertain = paper_within_error(paper_difference, base["paper_se"], other["paper_se"])
-            both, _ = pairs(base["values"], other["values"])
-            rows.append(dict(zip(KEY, key)) | {
-                "reference": reference, "model": model, "pairs": len(both),
-                "left_out": ", ".join(ours.left_out), "ours_difference": difference.mean,
-                "ours_difference_low": difference.low, "ours_difference_high": difference.high,
-                "ours_gain": gain.mean, "ours_gain_low": gain.low, "ours_gain_high": gain.high,
+            table, paper_dataset = key[0], key[1]
+            rows.append({
+                "id": "|".join(["gain", *map(str, key), model, reference]), "family": f"Table {table} {paper_dataset}",
+                "subject": model, "object": reference, "dataset": base["dataset"], "study": None,
+                "cells": [c for c in (base["cell"], other["cell"]) if isinstance(c, str)],
+                **dict(zip(KEY, key)), "reference": reference, "model": model, **ours.row(),
+                "gain": ours.gain.mean, "gain_low": ours.gain.low, "gain_high": ours.gain.high,
                 "paper_difference": paper_difference, "paper_gain": 100 * paper_difference / abs(base["paper_mean"]),
-                "margin": ours.margin, "paper_within_error": uncertain,
-                "verdict": verdict(ours, paper_difference, uncertain),
+                "paper_within_error": paper_within_error(paper_difference, base["paper_se"], other["paper_se"]),
             })  # fmt: skip
-    return pd.DataFrame(rows, columns=[*KEY, *GAIN_COLUMNS])
+    return pd.DataFrame(rows, columns=GAIN_COLUMNS)
+
+
+def verdicts(decided: pd.DataFrame) -> pd.DataFrame:
+    """The decided gains (:func:`csrae.decisions.look` of :func:`gains`) with the verdict against the
+    paper (:func:`csrae.paired.verdict`)."""
+    found = [
+        verdict(bool(r["decided"]), r["mean"], r["paper_difference"], bool(r["paper_within_error"]))
+        for _, r in decided.iterrows()
+    ]
+    return decided.assign(verdict=pd.Series(found, index=decided.index, dtype=object))
 
 
 GAIN_COLUMNS = [
-    "reference", "model", "pairs", "left_out", "ours_difference", "ours_difference_low", "ours_difference_high",
-    "ours_gain", "ours_gain_low", "ours_gain_high", "margin", "paper_difference", "paper_gain", "paper_within_error",
-    "verdict",
+    "id", "family", "subject", "object", "dataset", "study", "cells", *KEY, "reference", "model", *EFFECT_STATISTICS,
+    "gain", "gain_low", "gain_high", "paper_difference", "paper_gain", "paper_within_error",
 ]  # fmt: skip
-RULE = (
-    "Models are compared run by run with the same seed (and fold): a difference is a verdict only where "
-    "its 95 % t interval over those pairs excludes zero, it exceeds the two models' standard errors added "
-    "(so that moving every run by its standard error cannot reverse it), and the paper's difference lies "
-    "outside the paper's own error (95 %, where it reports one); otherwise it is inconclusive, and such a "
-    "pair is a tie (=) in the rankings."
-)
-
-
-def cell_text(mean: float, se: float) -> str:
-    return f"{mean:.2f}" + ("" if pd.isna(se) else f" ± {se:.2f}")
-
-
-def to_markdown(comparison: pd.DataFrame, ranks: pd.DataFrame, gains: pd.DataFrame) -> str:
-    """The three parts as Markdown: cells, rankings, improvements over the reference model."""
-    lines = ["## Our numbers beside the paper's", ""]
-    lines += ["| table | paper cell | ours | paper | notes |", "|---|---|---|---|---|"]
-    for _, r in comparison.iterrows():
-        cell_ = f"{r['paper_row']}, {r['paper_column']}"
-        ours = f"{r['dataset']} {r['model']} {r['structure']}: {cell_text(r['ours_mean'], r['ours_se'])}"
-        paper = cell_text(r["paper_mean"], r["paper_se"])
-        lines.append(f"| {r['table']} | {cell_} | {ours} | {paper} | {r['notes']} |")
-    lines += ["", RULE, "", "## Rankings (best first)", ""]
-    lines += ["| table | dataset | metric | our measure | ours | paper | orders |", "|---|---|---|---|---|---|---|"]
-    for _, r in ranks.iterrows():
-        where = f"| {r['table']} | {r['paper_dataset']} | {r['metric']} | {r['scale']} |"
-        lines.append(f"{where} {r['ours']} | {r['paper']} | {r['agree']} |")
-    lines += ["", "## Improvement over the reference model (VAE; VampPriorVAE on the faces)", ""]
-    lines += [
-        "| table | dataset | metric | model vs reference | ours: difference [95 %] | ours: gain [95 %] | paper "
-        "| verdict |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for _, r in gains.iterrows():
-        difference = Interval(r["pairs"], r["ours_difference"], r["ours_difference_low"], r["ours_difference_high"])
-        gain = Interval(r["pairs"], r["ours_gain"], r["ours_gain_low"], r["ours_gain_high"])
-        paper = f"{r['paper_difference']:+.2f} ({r['paper_gain']:+.1f} %)"
-        paper += " within its error" if r["paper_within_error"] else ""
-        pairs_ = f"{r['pairs']} pairs" + (f"; left out: {r['left_out']}" if r["left_out"] else "")
-        lines.append(
-            f"| {r['table']} | {r['paper_dataset']} | {r['metric']} | {r['model']} vs {r['reference']} ({pairs_}) | "
-            f"{difference.text()} | {gain.text(' %', 1)} | {paper} | {r['verdict']} |"
-        )
-    return "\n".join(lines) + "\n"

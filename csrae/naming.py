@@ -172,6 +172,17 @@ def parse_labels_id(text: str) -> float:
         raise ValueError(f"{text!r} is not a label budget of the form n=<count>, p=<fraction> or all") from None
 
 
+def cell_id(dataset: str, model: str, setting: str) -> str:
+    """A selected setting's runs on one dataset, over all their seeds: ``mnist5k/CSRAE/z=40_lambda=1``."""
+    return f"{dataset}/{model}/{setting}"
+
+
+def parse_cell_id(text: str) -> tuple[str, str, str]:
+    """Inverse of :func:`cell_id`: dataset, model and setting."""
+    dataset, model, setting = text.split("/")
+    return dataset, model, setting
+
+
 def describe_divergence(diverged: dict) -> str:
     """``diverged at epoch 212 (train step 4: loss=nan, …)``."""
     where = f"train step {diverged['step']}" if diverged["phase"] == "train" else "validation"

@@ -34,9 +34,10 @@ def write_plan(results: str | Path, manifests, feature_nets) -> None:
     write_json(Path(results) / PLAN, {"plan": plan_key(manifests, feature_nets), "workdir": os.getcwd()})
 
 
-def write_in_use(path: str | Path, manifests, feature_nets) -> dict:
+def write_in_use(path: str | Path, manifests, feature_nets, plan: str | None = None) -> dict:
     """``in_use.json``: the manifests, the result folders they list (with the runs their evaluations read)
-    and the FID classifiers of one config, relative to the working directory it names."""
+    and the FID classifiers of one config, relative to the working directory it names, and the key of its
+    plan (by default of these manifests; with rounds of seeds, of the plan's own, :func:`write_plan`)."""
     entries = manifest_entries(manifests)
     folders = {entry["folder"] for entry in entries}
     runs = {
@@ -45,7 +46,7 @@ def write_in_use(path: str | Path, manifests, feature_nets) -> dict:
         if (Path(folder) / "metrics.json").is_file() and "run" in (record := read_json(Path(folder) / "metrics.json"))
     }
     in_use = {
-        "plan": plan_key(manifests, feature_nets),
+        "plan": plan or plan_key(manifests, feature_nets),
         "workdir": os.getcwd(),
         "manifests": sorted(map(str, manifests)),
         "folders": sorted(folders | runs),

@@ -5,8 +5,20 @@ import itertools
 import numpy as np
 import pytest
 
-from csrae.comparison import compare, improvements, our_cells, paper_cells, rankings, to_markdown
+from csrae.comparison import compare, gains, our_cells, paper_cells, rankings, verdicts
+from csrae.comparison_report import to_markdown
+from csrae.decisions import ALPHA, Schedule, look
 from csrae.paired import paired_improvement, verdict
+
+
+def improvements(comparison):
+    """The gains decided in their families at one look, with their verdicts."""
+    return verdicts(look(gains(comparison), None, 1, Schedule.single(16)))
+
+
+def alone(ours) -> bool:
+    """A difference decided in a family of its own: Holm at α is the t test at α, and beyond the margin."""
+    return ours.p <= ALPHA and abs(ours.difference.mean) > ours.margin
 
 
 def test_the_papers_tables_are_there_cell_by_cell():
@@ -117,33 +129,34 @@ def test_any_knn_k_reaches_the_comparison_and_only_the_papers_k_are_compared():
 
 def test_rankings_and_improvements_are_compared_on_each_sides_own_scale_run_by_run():
     comparison = compare(our_cells(*studies()), {}, {})
-    ranks = rankings(comparison).set_index(["table", "paper_dataset", "metric"])
+    ranks = rankings(comparison, ALPHA).set_index(["table", "paper_dataset", "metric"])
     fid = ranks.loc[("I", "dynamic_mnist", "fid")]
     # CSRAE is better than the VAE in both seeds by 5 (interval [5, 5]); MixtureCSRAE worse by 2 and 6
     assert fid["ours"] == "CSRAE < VAE = MixtureCSRAE"
     # no pair is ordered opposite ways by both sides (two seeds cannot tell CSRAE from MixtureCSRAE)
     assert fid["paper"] == "MixtureCSRAE < CSRAE < VAE" and fid["agree"] == "inconclusive"
-    gains = improvements(comparison).set_index(["table", "metric", "model"])
-    csrae = gains.loc[("I", "fid", "CSRAE")]
-    assert (csrae["pairs"], csrae["ours_difference"], csrae["ours_difference_low"]) == (2, 5.0, 5.0)
-    assert csrae["ours_gain"] == pytest.approx(100 * np.mean([5 / 29, 5 / 31]))
+    found = improvements(comparison).set_index(["table", "metric", "model"])
+    csrae = found.loc[("I", "fid", "CSRAE")]
+    assert (csrae["n"], csrae["mean"], csrae["low"], csrae["family"]) == (2, 5.0, 5.0, "Table I dynamic_mnist")
+    assert csrae["gain"] == pytest.approx(100 * np.mean([5 / 29, 5 / 31]))
     assert csrae["paper_gain"] == pytest.approx(100 * (10.99 - 7.88) / 10.99) and csrae["verdict"] == "agrees"
-    mixture = gains.loc[("I", "fid", "MixtureCSRAE")]
-    assert mixture["ours_difference"] == -5.0 and mixture["verdict"] == "inconclusive"  # [-17.7, 7.7] covers 0
-    assert gains.loc[("II", "knn_error_k3", "MixtureCSRAE"), "paper_gain"] == pytest.approx(100 * (7.04 - 2.98) / 7.04)
-    markdown = to_markdown(comparison, rankings(comparison), improvements(comparison))
+    mixture = found.loc[("I", "fid", "MixtureCSRAE")]
+    assert mixture["mean"] == -5.0 and mixture["verdict"] == "inconclusive"  # [-17.7, 7.7] covers 0
+    assert found.loc[("II", "knn_error_k3", "MixtureCSRAE"), "paper_gain"] == pytest.approx(100 * (7.04 - 2.98) / 7.04)
+    markdown = to_markdown(comparison, rankings(comparison, ALPHA), improvements(comparison), 16)
     assert "| I | VAE (z=40), Dynamic MNIST | mnist5k VAE z=40: 30.00 ± 1.00 | 10.99 ± 0.01 |" in markdown
-    assert "| CSRAE vs VAE (2 pairs) | +5.00 [+5.00, +5.00] |" in markdown and "| agrees |" in markdown
-    assert "a difference is a verdict only where its 95 % t interval" in markdown
+    assert "| CSRAE vs VAE (2 pairs): +5.00 [+5.00, +5.00] |" in markdown and "| agrees |" in markdown
+    assert "decided in its family (Holm's step-down at a family-wise 5 %" in markdown
+    assert markdown.startswith("## Findings") and "- CSRAE gives a lower FID" in markdown
     assert comparison[comparison["table"] == "II"]["paper_se"].isna().all()  # Table II gives no errors
 
 
 def test_a_diverged_seed_leaves_its_pair_out_and_says_so():
     generative, knn, ssl = studies()
     generative[1]["selected"][0]["runs"].pop(1)  # CSRAE's seed 1 diverged: not among the selected runs
-    gains = improvements(compare(our_cells(generative, knn, ssl), {}, {})).set_index(["table", "metric", "model"])
-    csrae = gains.loc[("I", "fid", "CSRAE")]
-    assert (csrae["pairs"], csrae["left_out"], csrae["verdict"]) == (1, "seed1", "inconclusive")
+    found = improvements(compare(our_cells(generative, knn, ssl), {}, {})).set_index(["table", "metric", "model"])
+    csrae = found.loc[("I", "fid", "CSRAE")]
+    assert (csrae["n"], csrae["left_out"], csrae["verdict"]) == (1, "seed1", "inconclusive")
 
 
 def five_seeds(effect: float, seed: int = 0):
@@ -161,8 +174,8 @@ CASES = [(4.0, 3.0, "agrees"), (4.0, -3.0, "disagrees"), (-4.0, 3.0, "disagrees"
 def test_a_five_seed_case_gets_the_verdict_of_its_effect(effect, paper, expected):
     reference, other = five_seeds(effect)
     ours = paired_improvement(dict(enumerate(reference)), dict(enumerate(other)), "fid")
-    assert verdict(ours, paper, paper_uncertain=False) == expected
-    assert verdict(ours, paper, paper_uncertain=True) == "inconclusive"  # the paper's own error decides
+    assert verdict(alone(ours), ours.difference.mean, paper, paper_uncertain=False) == expected
+    assert verdict(alone(ours), ours.difference.mean, paper, paper_uncertain=True) == "inconclusive"
 
 
 @pytest.mark.parametrize("effect", [4.0, 1.5, 0.8, -1.5])
@@ -175,7 +188,8 @@ def test_no_perturbation_of_the_seeds_by_their_standard_error_flips_agrees_and_d
     for signs in itertools.product((-1, 1), repeat=10):
         a = reference + se[0] * np.array(signs[:5])
         b = other + se[1] * np.array(signs[5:])
-        seen.add(verdict(paired_improvement(dict(enumerate(a)), dict(enumerate(b)), "fid"), 3.0, False))
+        ours = paired_improvement(dict(enumerate(a)), dict(enumerate(b)), "fid")
+        seen.add(verdict(alone(ours), ours.difference.mean, 3.0, False))
     assert not {"agrees", "disagrees"} <= seen, seen
 
 
@@ -188,13 +202,13 @@ def test_f1_is_better_higher_in_rankings_and_gains():
     ]  # fmt: skip
     comparison = compare(our_cells([], [], ssl), {}, {"III(b)": {"disfa": 10}})
     assert set(comparison["table"]) == {"III(b)", "VII"}
-    ranks = rankings(comparison).set_index(["table", "metric"])
+    ranks = rankings(comparison, ALPHA).set_index(["table", "metric"])
     assert ranks.loc[("III(b)", "f1"), "ours"] == "MixtureCSRAE < VampPriorVAE"  # best first
     assert ranks.loc[("III(b)", "f1"), "paper"] == "MixtureCSRAE < VampPriorVAE"  # 25.35 > 22.13
     assert ranks.loc[("III(b)", "f1"), "agree"] == "agrees"
-    gains = improvements(comparison).set_index(["table", "metric", "model"])
-    mixture = gains.loc[("III(b)", "f1", "MixtureCSRAE")]
-    assert (mixture["reference"], mixture["pairs"], mixture["ours_difference"]) == ("VampPriorVAE", 6, 6.0)
+    found = improvements(comparison).set_index(["table", "metric", "model"])
+    mixture = found.loc[("III(b)", "f1", "MixtureCSRAE")]
+    assert (mixture["reference"], mixture["n"], mixture["mean"]) == ("VampPriorVAE", 6, 6.0)
     assert mixture["paper_difference"] == pytest.approx(25.35 - 22.13) and mixture["verdict"] == "agrees"
     assert "Table VII gives 25.21" in comparison.set_index(["table", "metric"]).loc[("III(b)", "f1"), "notes"].iloc[1]
 
@@ -203,8 +217,9 @@ def test_a_run_with_no_paper_dataset_gets_empty_tables_not_an_error():
     generative, _, _ = studies()
     comparison = compare(our_cells(generative[-1:], [], []), {}, {})
     assert comparison.empty and "paper_mean" in comparison
-    assert rankings(comparison).empty and improvements(comparison).empty
-    assert "## Rankings (best first)" in to_markdown(comparison, rankings(comparison), improvements(comparison))
+    assert rankings(comparison, ALPHA).empty and improvements(comparison).empty
+    markdown = to_markdown(comparison, rankings(comparison, ALPHA), improvements(comparison), 16)
+    assert "## Rankings (best first)" in markdown and "No effect to decide" in markdown
 
 
 def test_a_reference_value_of_zero_has_no_relative_gain_but_a_difference():

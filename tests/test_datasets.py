@@ -108,9 +108,8 @@ def test_real_fashion_mnist_from_debian():
 
 
 def test_download_fetches_verifies_and_extracts(tmp_path, monkeypatch):
-    import tarfile
-
     import dataclasses
+    import tarfile
 
     import csrae.data
     import csrae.data.cifar as cifar_module

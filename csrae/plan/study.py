@@ -13,12 +13,13 @@ from csrae.data import registry as datasets
 from csrae.naming import structure_id, sweep_settings
 from csrae.plan import jobs
 from csrae.plan.resources import Resources
+from csrae.plan.rounds import Rounds
 from csrae.plan.semisupervised import SemiSupervisedStudy
 from csrae.versions import COMPONENTS
 
 RUN_STORE, EVALUATION_STORE = "results/runs", "results/evaluation"
 TABLES = ("table1.csv", "table1.md", "table2.csv", "table2.md", "paper_comparison.csv", "paper_comparison.md")
-TABLES += ("ablation.csv", "ablation.md", "diverged.csv", "diverged.md")
+TABLES += ("ablation.csv", "ablation.md", "diverged.csv", "diverged.md", "findings.md", "report.rst")
 SSL_TABLES = ("III(a)", "III(b)", "III(c)", "VII", "VIII")
 
 
@@ -37,6 +38,7 @@ class Study:
         self.fid_classifier_only = sorted(donors - set(self.datasets + self.ssl.datasets))
         self.prepared = sorted(set(self.datasets + self.ssl.digit_datasets + self.fid_classifier_only))
         self.resources = Resources(self)
+        self.rounds = Rounds(self)
 
     # -- the sweep ------------------------------------------------------------------------------
     def dataset_settings(self, dataset: str) -> dict:

@@ -1,4 +1,5 @@
-"""Write the exact versions of everything csrae installs: workflow/envs/constraints.txt and workflow/envs/csrae.yaml's pip section.
+"""Write the exact versions of everything csrae installs: workflow/envs/constraints.txt and the pip section of
+workflow/envs/csrae.yaml.
 
     python workflow/envs/lock.py
 

@@ -5,13 +5,14 @@ import os
 
 from csrae import plan
 from csrae.data import registry as datasets
-from csrae.naming import weight_name
+from csrae.naming import cell_id, weight_name
 from csrae.plan import EVALUATION_STORE, RUN_STORE
 from csrae.plan.semisupervised import SSL_STORE
-from csrae.prune import write_plan
+from csrae.prune import plan_key, write_plan
 from csrae.registry import generative_models, semisupervised_models, supervised_models
 from csrae.selection import CRITERIA
 from csrae.semisupervised.selection import AU_TABLE
+from csrae.store import read_json
 
 try:
     STUDY = plan.start(
@@ -21,7 +22,7 @@ try:
     )
 except (plan.ConfigError, datasets.DatasetFileError) as error:
     raise WorkflowError(str(error)) from None
-SSL = STUDY.ssl
+SSL, ROUNDS = STUDY.ssl, STUDY.rounds
 # A training job trains every setting × seed of one structure (the settings that differ only in the
 # regulariser weight), an evaluation job evaluates them; each job's output is its manifest, named by the
 # hash of what defines it (csrae.plan.jobs); runs and evaluations live in stores (csrae.store).

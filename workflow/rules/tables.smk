@@ -6,6 +6,7 @@ rule tables:
     input:
         generative=STUDY.selections("generative"),
         knn=STUDY.selections("knn"),
+        rounds=rounds_done,
     output:
         table1="results/table1.csv",
         table1_html=report(
@@ -61,6 +62,7 @@ rule paper_comparison:
         knn=STUDY.selections("knn"),
         semisupervised=SSL.selections(),
         meta=expand(rules.prepare_dataset.output.meta, dataset=STUDY.datasets),
+        rounds=rounds_done,
     output:
         csv="results/paper_comparison.csv",
         html=report(
@@ -91,6 +93,7 @@ rule paper_comparison:
         "../envs/csrae.yaml"
     params:
         epochs=STUDY.epochs_per_table(),
+        schedule=ROUNDS.schedule.to_dict(),
     script:
         "../scripts/paper_comparison.py"
 
@@ -99,6 +102,7 @@ rule ablation:
     input:
         generative=STUDY.selections("generative"),
         knn=STUDY.selections("knn"),
+        rounds=rounds_done,
     output:
         csv="results/ablation.csv",
         html=report(
@@ -122,13 +126,41 @@ rule ablation:
         "../envs/csrae.yaml"
     params:
         knn_k=config["evaluation"]["knn_k"],
+        schedule=ROUNDS.schedule.to_dict(),
     script:
         "../scripts/ablation.py"
+
+
+rule findings:
+    input:
+        ablation="results/ablation_effects.csv",
+        gains="results/paper_comparison_gains.csv",
+        description=workflow.source_path("../report/workflow.rst"),
+    output:
+        md="results/findings.md",
+        csv="results/findings.csv",
+        html=report(
+            "results/findings.html",
+            caption="../report/findings.rst",
+            category="Findings",
+            labels={"table": "findings"},
+        ),
+        report="results/report.rst",
+    log:
+        "results/logs/findings.log",
+    localrule: True
+    conda:
+        "../envs/csrae.yaml"
+    params:
+        schedule=ROUNDS.schedule.to_dict(),
+    script:
+        "../scripts/findings.py"
 
 
 rule in_use:
     input:
         manifests=STUDY.manifests(),
+        rounds=round_manifests,
         feature_nets=STUDY.feature_nets(),
     output:
         "results/in_use.json",
@@ -137,5 +169,7 @@ rule in_use:
     localrule: True
     conda:
         "../envs/csrae.yaml"
+    params:
+        plan=plan_key(STUDY.manifests(), STUDY.feature_nets()),
     script:
         "../scripts/in_use.py"
