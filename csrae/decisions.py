@@ -15,7 +15,12 @@ Lan–DeMets spending function α(t) at the information fraction t = seeds /
 over the planned looks).  Each look controls its own false decisions at its
 increment, so the error over all looks is at most the increments' sum, α:
 the union bound over looks, conservative against exact group-sequential
-boundaries, which t statistics on a few seeds do not afford.
+boundaries, which t statistics on a few seeds do not afford.  From the second
+look on, an undecided effect that ``max_seeds`` would decide with less than
+20 % probability, were its observed size and spread the truth, gets no more
+seeds (:func:`worth_seeds`: a non-binding futility rule, which can only lower
+the error rate; simulated in tests/test_decisions.py, it halves the seeds a
+null effect takes and costs a few points of power on small effects).
 """
 
 import math
@@ -27,8 +32,9 @@ import pandas as pd
 from scipy import stats
 
 ALPHA, POWER = 0.05, 0.8  # family-wise error rate; the power the seeds needed are planned for
+FUTILITY = 0.2  # below this power at the last look, an effect gets no more seeds
 SPENDING = ("obrien-fleming", "pocock", "bonferroni")
-COLUMNS = ["p", "p_holm", "level", "decided", "round", "seeds_needed", "detectable"]
+COLUMNS = ["p", "p_holm", "level", "decided", "round", "seeds_needed", "detectable", "power"]
 
 
 def spent(t: float, spending: str, alpha: float = ALPHA) -> float:
@@ -107,13 +113,24 @@ def detectable(sd: float, margin: float, n: int, level: float, seeds: int) -> fl
     return max(_t_sum(level, seeds) * sd / math.sqrt(seeds), margin * math.sqrt(n / seeds))
 
 
+def power(mean, sd, level, seeds: int) -> np.ndarray:
+    """The probability that ``seeds`` pairs decide an effect of this mean and spread at ``level`` (the two-sided
+    paired t test, noncentral t); arrays of effects at once, NaN where the spread is unknown."""
+    mean, sd, level = (np.asarray(x, dtype=float) for x in (mean, sd, level))
+    known = np.isfinite(sd) & (sd > 0)
+    noncentrality = np.abs(mean) * math.sqrt(seeds) / np.where(known, sd, 1.0)
+    critical = stats.t.ppf(1 - level / 2, seeds - 1)
+    return np.where(known, stats.nct.sf(critical, seeds - 1, noncentrality), np.nan)
+
+
 def look(effects: pd.DataFrame, previous: pd.DataFrame | None, round_: int, schedule: Schedule) -> pd.DataFrame:
     """The decisions of look ``round_`` (1-based) of ``schedule``.  ``effects``: one row per effect with
     ``id``, ``family``, ``n``, ``mean``, ``sd``, ``p`` and ``margin`` (and any description); ``previous``:
     the last look's rows, whose decided effects stay as they were decided.  The others are tested here:
     Holm within each family at this look's level (``p_holm``, ``level``, ``decided``, ``round``), with the
     seeds each would need at the study's last look (``seeds_needed``; ``detectable``: the smallest effect
-    ``max_seeds`` would decide, at this spread)."""
+    ``max_seeds`` would decide, at this spread; ``power``: the probability ``max_seeds`` decide it, were its
+    observed mean and spread the truth)."""
     done = previous[previous["decided"]] if previous is not None else effects.iloc[:0]
     todo = effects[~effects["id"].isin(set(done["id"]))].copy()
     level, last = schedule.levels[round_ - 1], schedule.levels[-1]
@@ -128,6 +145,16 @@ def look(effects: pd.DataFrame, previous: pd.DataFrame | None, round_: int, sche
     todo["seeds_needed"] = pd.Series(needed, index=undecided.index, dtype=object)
     smallest = [detectable(sd, margin, n, level_, horizon) for _, sd, margin, n, level_ in planned]
     todo["detectable"] = pd.Series(smallest, index=undecided.index, dtype=float)
+    powers = power(undecided["mean"], undecided["sd"], last / sizes, horizon) if len(undecided) else []
+    todo["power"] = pd.Series(powers, index=undecided.index, dtype=float)
     decided = pd.concat([done, todo[todo["decided"]]]) if len(done) else todo[todo["decided"]]
     rows = pd.concat([decided, todo[~todo["decided"]]])
     return rows.set_index("id").loc[effects["id"]].reset_index()
+
+
+def worth_seeds(decisions: pd.DataFrame, round_: int) -> pd.Series:
+    """Which effects of a look more seeds should go to: the undecided, except, from the second look on, those
+    the last look would decide with less than :data:`FUTILITY` power (after one look, two seed pairs are too
+    few to give up on an effect)."""
+    undecided = ~decisions["decided"].astype(bool)
+    return undecided & ((decisions["power"] >= FUTILITY) if round_ > 1 else True)

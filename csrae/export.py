@@ -6,8 +6,11 @@ TensorBoard run named by its folder (``runs/<dataset>/<model>/<setting>/
 seed<k>/<key>``): its history as scalars per epoch (``train/loss``,
 ``val/reconstruction``, …), and its hyperparameters with its final metrics
 (the best epoch's, and the newest evaluation's) in the HParams dashboard,
-where a sweep can be filtered and sorted by any hyperparameter.  Exporting
-again replaces a run's events only once its new ones are written.
+where a sweep can be filtered and sorted by any hyperparameter.  One
+experiment, written at the top of the export, declares the hyperparameters
+and metrics of every run (the β of a VAE beside the λ of a CSRAE); each run
+carries its own values.  Exporting again replaces a run's events only once
+its new ones are written.
 """
 
 import fnmatch
@@ -81,9 +84,25 @@ def summary_writer(folder: Path):
     return SummaryWriter(str(folder))
 
 
+def experiment(runs: list[TrackedRun], out: Path) -> None:
+    """The HParams experiment of every run: each hyperparameter and metric any run has, once, at ``out``
+    (replacing an earlier export's)."""
+    from torch.utils.tensorboard.summary import hparams
+
+    examples = {name: value for run in runs for name, value in run.hparams.items()}
+    metrics = {f"final/{name}": 0.0 for run in runs for name in run.metrics}
+    for old in out.glob("events.out.tfevents.*"):
+        old.unlink()
+    exp, _, _ = hparams(examples, metrics)
+    with summary_writer(out) as writer:
+        writer.file_writer.add_summary(exp)
+
+
 def to_tensorboard(runs, out: str | Path, log=print) -> int:
-    """Write ``runs`` (:func:`tracked_runs`) under ``out``; the number written."""
-    out, count = Path(out), 0
+    """Write ``runs`` (:func:`tracked_runs`) under ``out``, with their experiment; the number written."""
+    from torch.utils.tensorboard.summary import hparams
+
+    out, count, runs = Path(out), 0, list(runs)
     for run in runs:
         target = out / run.name
         partial = target.with_name(target.name + ".partial")
@@ -95,10 +114,16 @@ def to_tensorboard(runs, out: str | Path, log=print) -> int:
                     if not math.isnan(value):
                         split, _, term = column.partition("_")
                         writer.add_scalar(f"{split}/{term}" if term else split, value, epoch)
-            writer.add_hparams(run.hparams, {f"final/{name}": v for name, v in run.metrics.items()}, run_name=".")
+            metrics = {f"final/{name}": v for name, v in run.metrics.items()}
+            _, start, end = hparams(run.hparams, metrics)  # the run's values; the experiment is the export's
+            for summary in (start, end):
+                writer.file_writer.add_summary(summary)
+            for name, value in metrics.items():
+                writer.add_scalar(name, value)
         if target.exists():
             shutil.rmtree(target)
         partial.rename(target)
         count += 1
         log(f"exported {run.name}")
+    experiment(runs, out)
     return count

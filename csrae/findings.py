@@ -10,16 +10,23 @@ import math
 
 import pandas as pd
 
-from csrae.decisions import ALPHA
+from csrae.decisions import ALPHA, FUTILITY
 from csrae.metrics.registry import metric as metric_of
 
 RULE = (
     f"Effects are decided in families (one dataset's ablation effects; one dataset's gains in one paper table; "
     f"one ranking's pairs) at a family-wise error rate of {ALPHA:.0%}: Holm's step-down on the paired t tests "
     "(p_holm: the adjusted p-value, at most the look's level alpha), and the mean must exceed the two cells' "
-    "standard errors added. Adding seeds in rounds spends alpha over the looks (level: this look's share). The "
-    "interval is the raw 95 % t interval over the seed pairs; seeds_needed estimates the seed pairs at which an "
-    "effect of the observed size and spread would be decided with 80 % power at the last look."
+    "standard errors added. Adding seeds in rounds spends alpha over the looks (level: this look's share); from "
+    f"the second look on, an effect the last look would decide with less than {FUTILITY:.0%} power, were its "
+    "observed size and spread the truth, gets no more seeds. The interval is the raw 95 % t interval over the "
+    "seed pairs; seeds_needed estimates the seed pairs at which an effect of the observed size and spread would "
+    "be decided with 80 % power at the last look."
+)
+ADD_SEEDS = (
+    "Seeds decide what two cannot: a `decide` block in the config adds them in rounds to the cells an undecided "
+    "effect needs, up to `max_seeds` (`config/ablation.yaml` decides the divergence × prior study on mnist5k so; "
+    'docs/fidelity.md, "Decisions").'
 )
 DECISION_COLUMNS = ["n", "interval", "p_holm", "level", "decided", "round", "seeds_needed"]
 

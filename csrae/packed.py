@@ -25,7 +25,8 @@ from csrae.data import Dataset
 from csrae.gaussian import Drawn
 from csrae.models import Autoencoder
 from csrae.optim import StackedAdam
-from csrae.trainer import TERMS, RunState, TrainConfig, fit, latent_dim
+from csrae.preemption import Preempted, requested
+from csrae.trainer import TERMS, RunState, TrainConfig, fit, latent_dim, stopped
 
 
 class PackedTrainer:
@@ -64,13 +65,18 @@ class PackedTrainer:
 
     # -- the stack -----------------------------------------------------------------
     def _load_members(self) -> None:
-        """Stack every unfinished member's weights and Adam state (from its checkpoint, if any)."""
-        states, optimisers = [], []
-        for model, run in zip(self.models, self.runs):
-            restored = run.load()
-            states.append(restored[0] if restored else model.state_dict())
-            optimisers.append(restored[1]["state"] if restored else {})
+        """Stack every unfinished member's weights and Adam state (from its checkpoint, if any); continue an
+        interrupted epoch where every member was interrupted at the same step (else the epoch restarts from
+        the checkpoints)."""
+        restored = [run.load() for run in self.runs]
         self.active = [i for i, run in enumerate(self.runs) if not run.finished]
+        positions = {(p := self.runs[i].partial) and (p["epoch"], len(p["steps"])) for i in self.active}
+        for i in self.active:
+            if len(positions) == 1 and None not in positions:
+                restored[i] = self.runs[i].resume()
+            self.runs[i].partial = None
+        states = [r[0] if r else m.state_dict() for r, m in zip(restored, self.models)]
+        optimisers = [r[1]["state"] if r else {} for r in restored]
 
         def stacked(name: str) -> Tensor:
             return torch.stack([states[i][name] for i in self.active]).to(self.device)
@@ -108,15 +114,21 @@ class PackedTrainer:
         stacked_weights = torch.tensor(weights, device=self.device)
         members = [self.runs[i] for i in self.active]
         noises = [run.noise(self.device) for run in members]
-        steps = []
-        for xs in zip(*(run.batches(self.data) for run in members)):
-            x = torch.stack(xs)
+        plans = [run.epoch_batches(lambda run=run: run.shuffled(len(self.data.x["train"]))) for run in members]
+        batches, steps = [plan[0] for plan in plans], [plan[1] for plan in plans]  # per member
+        for step in range(len(steps[0]), len(batches[0])):
+            x = torch.stack([self.data.training_batch(b[step], run.data_generator) for b, run in zip(batches, members)])
             noise = torch.stack([n.normal(self.noise_draws, x.shape[1], self.latent_dim) for n in noises])
             grads, terms = self._gradients(self.params, self.buffers, x, noise, stacked_weights)
             self.optimizer.step(self.params, grads)
-            steps.append(terms)
-        step_terms = torch.stack(steps, dim=1)  # [G, steps, terms]
-        return [run.epoch_terms(list(step_terms[p]), w) for p, (run, w) in enumerate(zip(members, weights))]
+            for member_steps, member_terms in zip(steps, terms):
+                member_steps.append(member_terms)
+            if requested():
+                for position, run in enumerate(members):
+                    state, optimizer = self.member_state(position), self.member_optimizer_state(position)
+                    run.save_partial(batches[position], steps[position], state, optimizer)
+                raise Preempted(stopped(members[0], steps[0], batches[0]))
+        return [run.epoch_terms(s, w) for run, s, w in zip(members, steps, weights)]
 
     @torch.no_grad()
     def validate_members(self) -> list[dict]:

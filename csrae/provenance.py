@@ -1,7 +1,8 @@
 """What produced a result: the code (csrae version, git commit and whether the checkout had uncommitted
-changes), the Python, torch and CUDA versions, and the device."""
+changes), the Python, torch and CUDA versions, and the device (with the GPUs the process could see)."""
 
 import functools
+import os
 import platform
 import socket
 import subprocess
@@ -59,6 +60,7 @@ def provenance(device="cpu") -> dict:
         "cuda": torch.version.cuda,
         "device": device.type,
         "device_name": device_name(device),
+        "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES"),
         "host": socket.gethostname(),
     }
 

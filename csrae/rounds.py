@@ -4,10 +4,12 @@ Round 1 is the study itself: every structure's weights × the config's seeds,
 selected on validation.  After each round the effects — the ablation's and
 the paper comparison's gains — are looked at (:func:`csrae.decisions.look`),
 and the cells an undecided effect needs get the next round's seeds on their
-selected setting alone: the selection is fixed after the first round, so
-every look of an effect compares the same two settings, and a cell's weight
-never changes with the seeds added to it.  The study stops when every effect
-is decided or the last round is done.  A round's file (``results/decide/
+selected setting alone; from the second look on, an effect whose seeds
+needed are out of sight adds none (:func:`csrae.decisions.worth_seeds`).  The
+selection is fixed after the first round, so every look of an effect
+compares the same two settings, and a cell's weight never changes with the
+seeds added to it.  The study stops when every effect is decided or out of
+reach, or the last round is done.  A round's file (``results/decide/
 round<k>.json``) holds every decision so far, the records of the runs added
 so far, and the cells the next round trains.
 """
@@ -15,7 +17,7 @@ so far, and the cells the next round trains.
 import pandas as pd
 
 from csrae import ablation, comparison
-from csrae.decisions import Schedule, look
+from csrae.decisions import Schedule, look, worth_seeds
 from csrae.naming import cell_id
 
 
@@ -77,7 +79,7 @@ def decide(round_: int, schedule: Schedule, found: pd.DataFrame, previous: dict 
     ``previous``), the records so far, the cells the next round trains and whether the study is done."""
     before = pd.DataFrame(previous["decisions"]) if previous else None
     decided = look(found, before, round_, schedule) if not found.empty else found.assign(decided=[])
-    open_ = decided[~decided["decided"].astype(bool)]
+    open_ = decided[worth_seeds(decided, round_)] if not decided.empty else decided
     last = round_ == len(schedule.seeds)
     needed = sorted({cell for cells in open_["cells"] for cell in cells}) if not last else []
     return {

@@ -4,7 +4,11 @@ A run's whole state — weights, optimiser, epoch, early-stopping bookkeeping,
 the best weights so far and its random number generators — is written
 atomically to ``state_dir/checkpoint.pt`` after each epoch.  A run killed at
 any point and started again with the same arguments continues from that file
-and ends exactly where an uninterrupted run would.
+and ends exactly where an uninterrupted run would.  On SIGTERM (a cluster's
+time limit or preemption, :mod:`csrae.preemption`) the trainer also writes
+its state at the current step — the epoch's batches, the steps done, the
+weights, optimiser and generators — to ``state_dir/partial.pt`` and stops;
+the next start continues that epoch from that step, to the same result.
 
 A run whose loss becomes NaN or infinite (in a training step, or on the
 validation set) *diverges*: that is an outcome, not an error.  It stops,
@@ -26,7 +30,6 @@ import io
 import math
 import pickle
 import time
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -40,9 +43,10 @@ from csrae.io import atomic_write, atomic_write_text
 from csrae.models import Autoencoder, LossTerms
 from csrae.naming import describe_divergence
 from csrae.optim import adam
+from csrae.preemption import Preempted, requested, stoppable
 from csrae.store import set_aside
 
-CHECKPOINT = "checkpoint.pt"
+CHECKPOINT, PARTIAL = "checkpoint.pt", "partial.pt"
 NOISE_SEED_OFFSET = 1 << 32  # the noise generator's seed is the run's seed plus this
 TERMS = LossTerms.NAMES
 
@@ -106,6 +110,8 @@ class RunState:
         self.bad_epochs = 0
         self.history: list[dict] = []
         self.diverged: dict | None = None
+        self.partial: dict | None = None  # an interrupted epoch's state, read by :meth:`load`
+        self.continued: tuple[list, list] | None = None  # its batches and steps, once :meth:`resume` took it
 
     @property
     def finished(self) -> bool:
@@ -132,12 +138,18 @@ class RunState:
     def weight(self, target: float) -> float:
         return warmup_weight(target, self.epoch, self.config.warmup)
 
-    def batches(self, data: Dataset) -> Iterator[Tensor]:
-        """This epoch's training batches on the run's device: a fresh shuffle, binarised dynamically where the
-        data say so."""
-        order = torch.randperm(len(data.x["train"]), generator=self.data_generator, device=self.device)
-        for start in range(0, len(order), self.config.batch_size):
-            yield data.training_batch(order[start : start + self.config.batch_size], self.data_generator)
+    def shuffled(self, n: int) -> list[Tensor]:
+        """A fresh order of ``n`` training points in batches of indices (on the run's device)."""
+        order = torch.randperm(n, generator=self.data_generator, device=self.device)
+        return list(order.split(self.config.batch_size))
+
+    def epoch_batches(self, draw) -> tuple[list, list[Tensor]]:
+        """This epoch's batches — ``draw()``'s, or those of the epoch an interrupted run continues — and the
+        step terms of the steps already done."""
+        if self.continued is not None:
+            (batches, steps), self.continued = self.continued, None
+            return batches, steps
+        return draw(), []
 
     def noise(self, device: torch.device) -> Noise:
         """The run's reparameterisation and relaxation draws, moved to ``device``."""
@@ -182,6 +194,47 @@ class RunState:
         buffer = io.BytesIO()
         torch.save(state, buffer)
         atomic_write(self.state_dir / CHECKPOINT, lambda f: f.write(buffer.getvalue()))
+        (self.state_dir / PARTIAL).unlink(missing_ok=True)  # its epoch is over
+
+    def save_partial(self, batches: list, steps: list[Tensor], model_state: dict, optimizer_state: dict) -> None:
+        """The state of the epoch in progress after ``len(steps)`` of its ``batches`` (:data:`PARTIAL`)."""
+        state = {
+            "epoch": self.epoch,
+            "batches": batches,
+            "steps": torch.stack(steps).cpu(),
+            "model": model_state,
+            "optimizer": optimizer_state,
+            "data_generator": self.data_generator.get_state(),
+            "noise_generator": self.noise_generator.get_state(),
+            "config": asdict(self.config),
+        }
+        buffer = io.BytesIO()
+        torch.save(state, buffer)
+        atomic_write(self.state_dir / PARTIAL, lambda f: f.write(buffer.getvalue()))
+
+    def resume(self) -> tuple[dict, dict]:
+        """Continue the interrupted epoch :meth:`load` found: its generators, batches and steps done; returns
+        its model and optimiser states."""
+        partial, self.partial = self.partial, None
+        self.data_generator.set_state(partial["data_generator"])
+        self.noise_generator.set_state(partial["noise_generator"])
+        self.continued = (partial["batches"], list(partial["steps"].to(self.device)))
+        self.log(f"continuing epoch {self.epoch} at step {len(self.continued[1])} of {len(partial['batches'])}")
+        return partial["model"], partial["optimizer"]
+
+    def _read_partial(self) -> None:
+        """The interrupted epoch's state, if :data:`PARTIAL` is of this run's epoch in progress (else it is
+        left: the epoch restarts from the last checkpoint, to the same result, only later)."""
+        path = self.state_dir / PARTIAL
+        if not path.is_file():
+            return
+        try:
+            partial = torch.load(path, map_location="cpu", weights_only=True)
+        except (RuntimeError, EOFError, pickle.UnpicklingError, KeyError) as error:
+            set_aside(path, str(error).splitlines()[0], self.log, "continuing from the last epoch's checkpoint")
+            return
+        if partial["epoch"] == self.epoch and partial["config"] == asdict(self.config) and not self.finished:
+            self.partial = partial
 
     def load(self) -> tuple[dict, dict] | None:
         """Restore from ``state_dir/checkpoint.pt`` if present; return its model and optimiser states.
@@ -191,6 +244,7 @@ class RunState:
         run starts anew."""
         path = self.state_dir / CHECKPOINT
         if not path.is_file():
+            self._read_partial()
             return None
         try:
             state = torch.load(path, map_location="cpu", weights_only=True)
@@ -215,6 +269,7 @@ class RunState:
         self.data_generator.set_state(state["data_generator"])
         self.noise_generator.set_state(state["noise_generator"])
         self.log(f"resumed from {path} at epoch {self.epoch}")
+        self._read_partial()
         return state["model"], state["optimizer"]
 
     def write_history(self, path: str | Path) -> None:
@@ -304,6 +359,7 @@ class ModelTrainer:
         self.model, self.run, self.config = model.to(self.device), run, run.config
         self.optimizer = adam(model.parameters(), run.config.lr)
         restored = run.load()
+        restored = run.resume() if run.partial is not None else restored
         if restored:
             self.model.load_state_dict(restored[0])
             self.optimizer.load_state_dict(restored[1])
@@ -316,6 +372,12 @@ class ModelTrainer:
 
     def validate(self) -> dict:
         raise NotImplementedError
+
+    def stop_if_asked(self, batches: list, steps: list[Tensor]) -> None:
+        """After a step: on SIGTERM, write the state at this step and stop (:class:`csrae.preemption.Preempted`)."""
+        if requested():
+            self.run.save_partial(batches, steps, cpu_copy(self.model.state_dict()), self.optimizer.state_dict())
+            raise Preempted(stopped(self.run, steps, batches))
 
     # -- the pack interface of :func:`fit` ------------------------------------------------
     def train_members(self, weights: list[float]) -> list[dict]:
@@ -356,13 +418,15 @@ class Trainer(ModelTrainer):
 
     def train_epoch(self, weight: float) -> dict:
         self.model.train()
-        noise, steps = self.run.noise(self.device), []
-        for x in self.run.batches(self.data):
-            terms = self.model.loss(x, weight, noise)
+        noise = self.run.noise(self.device)
+        batches, steps = self.run.epoch_batches(lambda: self.run.shuffled(len(self.data.x["train"])))
+        for indices in batches[len(steps) :]:
+            terms = self.model.loss(self.data.training_batch(indices, self.run.data_generator), weight, noise)
             self.optimizer.zero_grad(set_to_none=True)
             terms.loss.backward()
             self.optimizer.step()
             steps.append(terms.stacked().detach())
+            self.stop_if_asked(batches, steps)
         return self.run.epoch_terms(steps, weight)
 
     @torch.no_grad()
@@ -370,6 +434,13 @@ class Trainer(ModelTrainer):
         self.model.eval()
         terms = self.model.loss(self.x_val, noise=self.run.noise(self.device))
         return {f"val_{name}": getattr(terms, name).item() for name in TERMS}
+
+
+def stopped(run: RunState, steps: list, batches: list) -> str:
+    return (
+        f"stopped by SIGTERM at epoch {run.epoch}, step {len(steps)} of {len(batches)}: its state is in "
+        f"{run.state_dir / PARTIAL}, and the next attempt continues from there"
+    )
 
 
 def fit(pack: Pack) -> list[dict | None]:
@@ -381,12 +452,21 @@ def fit(pack: Pack) -> list[dict | None]:
     divergence in the member's run), records the epoch and checkpoints every
     member, then keeps only the members whose runs go on.  Each model ends
     with its best epoch's weights; returns each run's best row (None if it
-    diverged before any finite epoch).
+    diverged before any finite epoch).  On SIGTERM the members' states are
+    written at the current step and :class:`csrae.preemption.Preempted` is
+    raised (:mod:`csrae.preemption`).
     """
+    with stoppable():
+        return _fit(pack)
+
+
+def _fit(pack: Pack) -> list[dict | None]:
     runs = pack.runs
     first = min((runs[i].epoch for i in pack.active), default=0)
     progress = Progress(runs[0].log, runs[0].config.epochs, first=first, label=pack.label)
     while pack.active:
+        if requested():  # between epochs: every member's checkpoint is current
+            raise Preempted(f"stopped by SIGTERM before epoch {min(runs[i].epoch for i in pack.active)}")
         members = [runs[i] for i in pack.active]
         epoch = max(run.epoch for run in members)
         weights = [run.weight(pack.targets[i]) for run, i in zip(members, pack.active)]

@@ -4,6 +4,7 @@ use, small in-memory datasets and specs, and running the real Snakefile."""
 import csv
 import gzip
 import pickle
+import re
 import shutil
 import struct
 import subprocess
@@ -164,6 +165,19 @@ def snakemake(workdir, *args, check=True, python=sys.executable, snakefile=SNAKE
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result
+
+
+def planned_jobs(dry_run_output: str) -> list[dict]:
+    """The jobs a ``snakemake -n`` printed: each one's ``rule``, ``wildcards`` and evaluated ``resources``
+    (numbers as ints)."""
+    jobs = []
+    for line in dry_run_output.splitlines():
+        if match := re.match(r"^(?:local)?rule (\w+):$", line):
+            jobs.append({"rule": match[1], "wildcards": {}, "resources": {}})
+        elif jobs and (match := re.match(r"^    (wildcards|resources): (.*)$", line)):
+            pairs = re.findall(r"(\w+)=(.*?)(?=, \w+=|$)", match[2])
+            jobs[-1][match[1]] = {key: int(value) if value.isdigit() else value for key, value in pairs}
+    return jobs
 
 
 def workdir_with(tmp_path, config_path):

@@ -3,9 +3,10 @@
 Debian's Slurm 22.05 with munge, slurmdbd and MariaDB (so that ``sacct``
 works), running as root without systemd and with two fake GPUs of type
 ``a100`` (:data:`GPU_MODEL`) whose GRES files are the character devices
-/dev/null and /dev/zero, and two partitions on the one node: ``cpu`` (the
-default) and ``gpu``.  Every daemon is started here in the foreground of its
-own process and stopped by PID.
+/dev/null and /dev/zero, and three partitions on the one node: ``cpu`` (the
+default), ``gpu`` and ``short`` (:data:`LIMITED`: a one-minute limit).  Every
+daemon is started here in the foreground of its own process and stopped by
+PID.
 """
 
 import os
@@ -20,6 +21,7 @@ BINARIES = ("slurmctld", "slurmd", "slurmdbd", "sacct", "sbatch", "munged", "mar
 DB_PASSWORD = "csrae-test"
 GPU_MODEL = "a100"  # the type of the node's GPUs
 GPUS = 2  # two jobs train at once, one per core of the test machine
+LIMITED = "short"  # a partition whose jobs Slurm stops after one minute (SIGTERM, then SIGKILL 30 s later)
 
 
 def available() -> str | None:
@@ -85,6 +87,7 @@ JobAcctGatherType=jobacct_gather/none
 NodeName={self.node} NodeAddr=127.0.0.1 CPUs={os.cpu_count()} RealMemory=16000 Gres=gpu:{GPU_MODEL}:{GPUS} State=UNKNOWN
 PartitionName=cpu Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 PartitionName=gpu Nodes=ALL MaxTime=INFINITE State=UP
+PartitionName={LIMITED} Nodes=ALL MaxTime=1 State=UP
 """)
         devices = ("/dev/null", "/dev/zero")[:GPUS]  # any character device stands for a GPU
         gres = "AutoDetect=off\n" + "".join(

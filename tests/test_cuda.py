@@ -81,7 +81,7 @@ def test_training_and_evaluation_run_on_the_gpu(data, tmp_path):
 
 def test_batches_and_noise_are_drawn_on_the_gpu(data, tmp_path):
     run = RunState(TrainConfig(**SETTINGS), tmp_path, quiet, device=CUDA)
-    x = next(iter(run.batches(data)))
+    x = data.training_batch(run.shuffled(len(data.x["train"]))[0], run.data_generator)
     assert x.device.type == "cuda" and set(x.unique().tolist()) <= {0.0, 1.0}
     assert run.noise(CUDA).normal(1, 50, 4).device.type == "cuda"
     assert data.training_split(CUDA).device.type == "cuda"

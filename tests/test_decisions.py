@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from csrae.decisions import ALPHA, Schedule, holm, look, seeds_needed, spent
+from csrae.decisions import ALPHA, Schedule, holm, look, seeds_needed, spent, worth_seeds
 from csrae.paired import paired_improvement
 
 SIGMA_B = SIGMA_C = 1.0
@@ -83,34 +83,38 @@ def test_a_family_of_null_effects_decides_falsely_in_at_most_5_percent_of_famili
     assert unadjusted.mean() > 5 * ALPHA
 
 
-def sequential(shift: float, studies: int = 4000, seed: int = 0) -> tuple[pd.DataFrame, float]:
+def sequential(shift: float, studies: int = 4000, seed: int = 0) -> tuple[np.ndarray, pd.DataFrame, float]:
     """``studies`` studies of one effect, seeds added in rounds 2 → 4 → 8 → 16 (O'Brien–Fleming spending, the
-    default) for as long as the effect is undecided; its last look's rows and the mean seeds used."""
+    default) for as long as the pipeline's rule adds them (:func:`csrae.decisions.worth_seeds`: undecided and,
+    after the first look, in reach); whether each was decided, its last look's rows, and the mean seeds used."""
     rng = np.random.default_rng(seed)
     shared = rng.normal(0, SIGMA_B, (studies, 1, 1, 16))
     cells = 30 + shared + rng.normal(0, SIGMA_C, (studies, 1, 2, 16))
     cells[:, :, 1] -= shift
-    schedule, previous, used = Schedule((2, 4, 8, 16)), None, np.full(studies, 16)
+    schedule, previous = Schedule((2, 4, 8, 16)), None
+    active, decided, used = np.ones(studies, bool), np.zeros(studies, bool), np.full(studies, 16)
     for round_, seeds in enumerate(schedule.seeds, 1):
         previous = look(rows(cells, first=seeds), previous, round_, schedule)
-        newly = previous["decided"].to_numpy() & (used == 16) & (previous["round"].to_numpy() == round_)
-        used[newly] = seeds
-    return previous, used.mean()
+        decided |= active & previous["decided"].to_numpy()
+        stopped = active & ~worth_seeds(previous, round_).to_numpy()
+        used[stopped], active = seeds, active & ~stopped
+    return decided, previous, used.mean()
 
 
 def test_rounds_of_seeds_decide_a_null_effect_falsely_in_at_most_5_percent_of_studies():
-    decided, seeds = sequential(shift=0.0)
-    print(f"null effect: decided in {decided['decided'].mean():.2%} of 4,000 studies, {seeds:.1f} seeds on average")
-    assert decided["decided"].mean() <= ALPHA
+    decided, _, seeds = sequential(shift=0.0)
+    print(f"null effect: decided in {decided.mean():.2%} of 4,000 studies, {seeds:.1f} seeds on average")
+    assert decided.mean() <= ALPHA
+    assert seeds < 12  # most null studies stop adding seeds once out of reach (16 without the futility rule)
 
 
 def test_rounds_of_seeds_decide_an_effect_of_one_and_a_half_paired_deviations_in_80_percent_of_studies():
     """The effect is 1.5 × the paired differences' standard deviation √2; the pipeline's rule: Holm (a
-    family of one), O'Brien–Fleming levels per round, the mean beyond the two cells' standard errors."""
-    decided, seeds = sequential(shift=1.5 * math.sqrt(2) * SIGMA_C, seed=1)
-    rate = decided["decided"].mean()
-    print(f"effect of 1.5 paired SD: decided in {rate:.1%} of 4,000 studies, {seeds:.1f} seeds on average")
-    assert rate >= 0.8 and (decided.loc[decided["decided"], "mean"] > 0).all()
+    family of one), O'Brien–Fleming levels per round, the mean beyond the two cells' standard errors, no more
+    seeds once out of reach."""
+    decided, last, seeds = sequential(shift=1.5 * math.sqrt(2) * SIGMA_C, seed=1)
+    print(f"effect of 1.5 paired SD: decided in {decided.mean():.1%} of 4,000 studies, {seeds:.1f} seeds on average")
+    assert decided.mean() >= 0.8 and (last.loc[decided, "mean"] > 0).all()
     assert seeds < 16
 
 

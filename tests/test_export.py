@@ -42,7 +42,19 @@ def test_every_run_round_trips_its_history_hyperparameters_and_metrics(pinwheel_
     config = EvalConfig(ll_samples=4, fid_samples=50, n_points=50, prior_fit_points=50)
     (evaluation,) = evaluate_runs(pinwheel_dir, [(runs[0], config)], results / "evaluation", None, "no", log=print)
 
+    csrae = results / "runs" / "pinwheel" / "CSRAE" / "lambda1" / "seed0" / "key"
+    spec = RunSpec("pinwheel", "CSRAE", {"lambda": 1.0}, 2, TrainConfig(epochs=2, warmup=1, patience=10))
+    train_run(spec, data, csrae, log=lambda _: None)
+
     main(["export", str(tmp_path / "tb"), "--results", str(results)])
+    # one experiment for the HParams dashboard, over every model's hyperparameters and every metric
+    root = EventAccumulator(str(tmp_path / "tb"))
+    root.Reload()
+    content = root.PluginTagToContent("hparams")["_hparams_/experiment"]
+    found = plugin_data_pb2.HParamsPluginData.FromString(content).experiment
+    assert {"beta", "lambda", "model", "seed", "epochs"} <= {info.name for info in found.hparam_infos}
+    assert {"final/test_ll", "final/best/val_loss"} <= {info.name.tag for info in found.metric_infos}
+    assert read_back(tmp_path / "tb" / csrae.relative_to(results))[1]["lambda"] == 1.0
     for run in runs:
         scalars, hparams = read_back(tmp_path / "tb" / run.relative_to(results))
         history = pd.read_csv(run / "history.csv")

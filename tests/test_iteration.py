@@ -9,11 +9,14 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+import torch
 import yaml
 
 from tests.fixtures import ROOT, snakemake
@@ -71,10 +74,15 @@ def study(tmp_path_factory):
 
 
 def test_adding_a_seed_trains_and_evaluates_only_its_runs(study):
+    """The new seed's two training jobs ask for a GPU each, as on a workstation with two (``--resources
+    gpu=2``): they run at once, each in a GPU slot of its own, and record the device it let them see (torch
+    sees no GPU here and trains on the CPU; the runs' keys do not depend on the device asked for)."""
     before = {p: (p / "model.pt").read_bytes() for p in run_folders(study)}
-    config = with_changes(CONFIG, seeds=[0, 1])
-    jobs = run(study, config)
+    config = with_changes(CONFIG, seeds=[0, 1], resources={"gpus_per_job": 1, "pack": 1})
+    jobs = run(study, config, "--resources", "gpu=2")
     assert jobs["train"] == jobs["evaluate"] == 2  # one job per structure, each with one new run
+    new = [json.loads((p / "summary.json").read_text()) for p in run_folders(study) - set(before)]
+    assert sorted(summary["provenance"]["cuda_visible_devices"] for summary in new) == ["0", "1"]
     trained, cached = log_lines(study, "train", "trained"), log_lines(study, "train", "cached")
     assert sorted(line.split()[-2] for line in trained) == ["0", "0", "1", "1"]  # seed 0 at first, then seed 1
     assert len(cached) == 2 and all(" seed 0 " in line for line in cached)
@@ -178,6 +186,46 @@ def test_bumping_a_component_version_reruns_exactly_what_depends_on_it(study, tm
     assert {"train", "evaluate"} <= planned["model"]
     # pinwheel has no FID classifier: a new classifier version changes none of its jobs
     assert not {"train", "evaluate", "feature_net"} & planned["feature_net"]
+
+
+def test_rounds_of_seeds_train_only_the_new_runs_and_a_killed_round_resumes(study):
+    """A ``decide`` block (rounds of 2, 4, 8 seeds): round 1 is the two-seed study; after its look, round 2
+    trains seeds 2 and 3 of the cells an undecided effect needs, and nothing else.  Killed with its Snakemake
+    while a round-2 run trains, the round resumes from that run's checkpoint.  (Longer training than the
+    other steps, so that the kill lands mid-run.)"""
+    training = CONFIG["training"] | {"epochs": 200, "patience": 200}
+    config = with_changes(CONFIG, seeds=[0, 1], training=training, decide={"max_seeds": 8})
+    (study / "config" / "config.yaml").write_text(yaml.safe_dump(config))
+    command = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "workflow" / "Snakefile"), "--cores", "2"]
+    process = subprocess.Popen(command, cwd=study, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)  # fmt: skip
+    killed_at = None
+    while killed_at is None and process.poll() is None:
+        for checkpoint in (study / "results" / "runs" / "pinwheel").glob("*/*/seed[23]/*/checkpoint.pt"):
+            try:
+                epoch = torch.load(checkpoint, weights_only=True)["epoch"]
+            except (OSError, RuntimeError, EOFError):
+                continue  # being written
+            if epoch >= 2:
+                os.killpg(process.pid, signal.SIGKILL)
+                killed_at = epoch
+                break
+        time.sleep(0.05)
+    process.wait()
+    assert killed_at is not None, "no round-2 run was seen training"
+
+    snakemake(study, "--unlock")  # the killed Snakemake's lock on the directory
+    jobs = run(study, config)
+    rounds = sorted((study / "results" / "decide").glob("round*.json"))
+    assert len(rounds) >= 2 and json.loads(rounds[-1].read_text())["done"] and "train_round" in jobs
+    logs = sorted((study / "results" / "logs" / "train-rounds").rglob("*.log"))
+    lines = [line for log in logs for line in log.read_text().splitlines()]
+    resumed = [int(m[1]) for line in lines if (m := re.match(r"resumed from .* at epoch (\d+)", line))]
+    assert resumed and max(resumed) >= killed_at
+    trained = [line for line in lines if line.startswith("trained")]
+    assert trained and all(re.search(r" seed ([2-7]) ", line) for line in trained)  # the rounds' new seeds only
+    assert not [line for line in lines if line.startswith("cached")]
+    assert (study / "results" / "findings.md").read_text().startswith("# Findings")
 
 
 def test_prune_lists_the_other_configs_runs_and_keeps_them_when_asked(study):

@@ -252,6 +252,10 @@ def test_ablation_places_every_model_by_divergence_and_prior(pipeline_run):
     markdown = (pipeline_run / "results" / "ablation.md").read_text()
     assert "## mnist5k, generative study: fid (FID, lower is better)" in markdown
     assert "test log-likelihood (nats), higher is better" in markdown
+    findings = (pipeline_run / "results" / "findings.md").read_text()  # two seeds leave effects undecided
+    assert findings.startswith("# Findings\n\n## The divergence × prior ablation")
+    assert "config/ablation.yaml" in findings
+    assert (pipeline_run / "results" / "report.rst").read_text().startswith("Findings\n========")
 
 
 @pytest.mark.workflow

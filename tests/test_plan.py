@@ -69,6 +69,7 @@ BAD = [
     ({"models": {"CSRAE": {"lambda": [1.0, 1.0]}}}, "models.CSRAE.lambda: [1.0, 1.0] has non-unique elements"),
     ({"models": {"../x": {"lambda": [1.0]}}}, "models: '../x' does not match"),
     ({"seeds": [0, 0]}, "seeds: [0, 0] has non-unique elements"),
+    ({"resources": {"train": {"slurm_extra": "--signal=TERM@120 -t 90"}}}, "resources.train.slurm_extra: -t is set by"),
     ({"training": {"lr": float("nan")}}, "training.lr: nan is not a finite number"),
     ({"datasets": {"../../../x": {"latent_dim": 4}}}, "datasets: '../../../x' does not match"),
     ({"datasets": {"a/b": {"latent_dim": 4}}}, "datasets: 'a/b' does not match"),

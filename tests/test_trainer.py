@@ -6,7 +6,7 @@ import torch
 
 from csrae.data import Dataset
 from csrae.run import RunSpec, read_saved, train_run
-from csrae.trainer import CHECKPOINT, RunState, TrainConfig, warmup_weight
+from csrae.trainer import CHECKPOINT, TrainConfig, warmup_weight
 
 
 def test_warmup_is_linear_from_zero():
@@ -21,18 +21,18 @@ def test_killed_run_resumes_to_the_same_result(pinwheel_dir, tmp_path, monkeypat
     )
     reference = train_run(spec, data, tmp_path / "reference", tmp_path / "reference_state", log=lambda *_: None)
 
-    batches = RunState.batches
+    batch, calls = Dataset.training_batch, []
 
-    def killed_mid_epoch_seven(self, data):
-        for step, x in enumerate(batches(self, data)):
-            if self.epoch == 7 and step == 3:
-                raise KeyboardInterrupt  # as SIGKILL would: the epoch's progress is lost
-            yield x
+    def killed_mid_epoch_seven(self, indices, generator):
+        calls.append(1)
+        if len(calls) == 7 * 30 + 4:  # 3,000 points in batches of 100: step 3 of epoch 7
+            raise KeyboardInterrupt  # as SIGKILL would: the epoch's progress is lost
+        return batch(self, indices, generator)
 
-    monkeypatch.setattr(RunState, "batches", killed_mid_epoch_seven)
+    monkeypatch.setattr(Dataset, "training_batch", killed_mid_epoch_seven)
     with pytest.raises(KeyboardInterrupt):
         train_run(spec, data, tmp_path / "resumed", tmp_path / "state", log=lambda *_: None)
-    monkeypatch.setattr(RunState, "batches", batches)
+    monkeypatch.setattr(Dataset, "training_batch", batch)
     assert torch.load(tmp_path / "state" / CHECKPOINT, weights_only=True)["epoch"] == 7
     assert not (tmp_path / "resumed" / "summary.json").exists()
 

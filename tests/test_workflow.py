@@ -9,7 +9,7 @@ import sys
 import pytest
 import yaml
 
-from tests.fixtures import ROOT, WRITERS, snakemake, with_synthetic_faces, workdir_with, write_faces
+from tests.fixtures import ROOT, WRITERS, planned_jobs, snakemake, with_synthetic_faces, workdir_with, write_faces
 
 
 def top_level_imports(source: str) -> str:
@@ -28,14 +28,16 @@ def test_planning_and_the_local_rules_need_no_torch():
     """Snakemake plans the DAG (the rule files' imports) and runs the ``localrule`` jobs where it runs, on a
     cluster's login node too: none of them imports torch, so neither pays for it nor needs a GPU node."""
     rules = "\n".join(p.read_text() for p in sorted((ROOT / "workflow" / "rules").glob("*.smk")))
-    blocks = re.split(r"^\s*rule (\w+):\n", rules, flags=re.MULTILINE)[1:]
+    blocks = re.split(r"^\s*(?:rule|checkpoint) (\w+):\n", rules, flags=re.MULTILINE)[1:]
     local = {
         rule: re.search(r'"\.\./scripts/(\w+)\.py"', body)[1]
         for rule, body in zip(blocks[::2], blocks[1::2])
         if "localrule: True" in body
     }
-    assert {"select_model", "tables", "paper_comparison", "sweep_figures", "image_grids"} <= set(local)
-    assert not {"train", "evaluate", "train_semisupervised", "prepare_dataset"} & set(local)
+    assert {"select_model", "tables", "paper_comparison", "sweep_figures", "image_grids", "decide_round"} <= set(local)
+    assert not {"train", "evaluate", "train_semisupervised", "prepare_dataset", "train_round", "evaluate_round"} & set(
+        local
+    )
     scripts = [top_level_imports((ROOT / "workflow" / "scripts" / f"{s}.py").read_text()) for s in local.values()]
     code = "\n".join(
         [
@@ -148,6 +150,14 @@ def test_paper_config_dry_run(tmp_path, monkeypatch):
         ("n=4000", "400"),
     }
     assert {alpha for dataset, _, alpha in budgets if dataset != "dynamic_mnist"} == {"100"}
+    # Every GPU job asks for at most the 24 hours of max_minutes: a pack of 45 runs, its evaluation, 5 seeds.
+    requests = {}
+    for job in planned_jobs(result.stdout):
+        if job["resources"].get("slurm_partition") or job["resources"].get("gpu"):
+            requests.setdefault((job["rule"], job["wildcards"]["dataset"]), set()).add(job["resources"]["runtime"])
+    assert max(max(minutes) for minutes in requests.values()) <= 24 * 60
+    assert requests[("train", "cifar10")] == {900} and requests[("train", "omniglot")] == {60}
+    assert requests[("evaluate", "cifar10")] == {900} and requests[("train_semisupervised", "dynamic_mnist")] == {1200}
 
 
 @pytest.mark.workflow

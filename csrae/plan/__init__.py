@@ -21,21 +21,23 @@ from pathlib import Path
 from csrae import plugins, registry
 from csrae.cpu_kernels import pin_cpu_kernels
 from csrae.data import registry as datasets
-from csrae.plan.checks import check_figure2, check_own_arrays, check_sources
+from csrae.plan.checks import check_figure2, check_own_arrays, check_shared_files, check_sources
 from csrae.plan.config import ConfigError, read_config, validate
 from csrae.plan.jobs import JobMismatch, check_job, manifest
 from csrae.plan.study import EVALUATION_STORE, RUN_STORE, Study
 
 __all__ = [
-    "ConfigError", "EVALUATION_STORE", "JobMismatch", "RUN_STORE", "Study", "check_job", "manifest", "replan", "start",
+    "ConfigError", "EVALUATION_STORE", "JobMismatch", "RUN_STORE", "Study", "check_job", "check_shared_files",
+    "manifest", "replan", "start",
 ]  # fmt: skip
 
 
 def start(config: dict, config_files, schema: str | Path, check_data: bool = True) -> Study:
     """Check ``config`` (merged from ``config_files``) and return its :class:`Study`: no key given twice in
     a file, the schema (defaults filled in), finite numbers, the plugin files loaded, every model grid and
-    dataset known, the semi-supervised settings possible, Figure 2 drawable, and (``check_data``) every
-    dataset's files present and one's own arrays sound.  Sets the jobs' CPU kernels (``MKL_CBWR``)."""
+    dataset known, the semi-supervised settings possible, Figure 2 drawable, no sbatch flag in
+    ``slurm_extra`` that the Slurm plugin sets itself, and (``check_data``) every dataset's files present
+    and one's own arrays sound.  Sets the jobs' CPU kernels (``MKL_CBWR``)."""
     for path in config_files:
         read_config(path)
     validate(config, schema)
@@ -49,6 +51,7 @@ def start(config: dict, config_files, schema: str | Path, check_data: bool = Tru
     except ValueError as error:
         raise ConfigError(str(error)) from None
     check_figure2(study)
+    study.resources.check()
     pin_cpu_kernels(config["cpu_kernels"])
     if check_data:
         check_sources(study)

@@ -69,3 +69,23 @@ def check_figure2(study) -> None:
             f"figure2.dataset: Figure 2 plots 2-D data and latents, {dataset!r} is an image dataset; use a 2-D "
             "dataset (pinwheel) or remove the figure2 entry"
         )
+
+
+def check_shared_files(usage, storage_provider: str | None, executor: str | None = None) -> None:
+    """Refuse to run where the jobs share no file system: the run, evaluation and round stores are written
+    and read by the jobs themselves, not declared as outputs, so a storage provider or an executor without a
+    shared file system would lose them between jobs.  ``usage``: the names of Snakemake's
+    ``--shared-fs-usage``; ``executor``: the name of an executor that implies none."""
+    why = (
+        f"--default-storage-provider {storage_provider}" if storage_provider
+        else f"the {executor} executor, which shares no file system between jobs" if executor
+        else "--shared-fs-usage without input-output" if "INPUT_OUTPUT" not in set(usage)
+        else None
+    )  # fmt: skip
+    if why:
+        raise ConfigError(
+            f"shared file system: {why} cannot run this workflow. Its jobs write and read the runs and evaluations "
+            "in results/ themselves (they are stores, not declared outputs), so every job needs the same file "
+            "system: run it locally, or on Slurm (profiles/slurm) with results/ on a shared file system "
+            "(docs/cluster.md, 'No shared file system')"
+        )

@@ -2,10 +2,12 @@
 round adds, and the jobs that train and evaluate them on the cells an undecided effect needs."""
 
 from itertools import count
+from pathlib import Path
 
 from csrae.decisions import Schedule
 from csrae.naming import parse_cell_id
 from csrae.plan import jobs
+from csrae.store import read_json
 
 HORIZON = 16  # without rounds: the most seeds an undecided effect is told it would need
 
@@ -35,6 +37,21 @@ class Rounds:
 
     def kinds(self) -> list[str]:
         return self.config.get("effects", ["ablation", "gains"])
+
+    def status(self, folder: str = "results/decide") -> str:
+        """Where the rounds stand, from the rounds' files already written (shown by every snakemake command)."""
+        last = max((int(p.stem.removeprefix("round")) for p in Path(folder).glob("round*.json")), default=0)
+        rounds = len(self.schedule.seeds)
+        if not last:
+            return f"decide: round 1 of {rounds} (the study's {self.schedule.seeds[0]} seeds) not looked at yet"
+        found = read_json(Path(folder) / f"round{last}.json")
+        decided = sum(bool(d["decided"]) for d in found["decisions"])
+        text = f"decide: round {last} of {rounds} looked at ({found['seeds']} seeds): {decided} of "
+        text += f"{len(found['decisions'])} effects decided"
+        if found["done"]:
+            return text + "; done"
+        added = self.new_seeds(last + 1)
+        return text + f"; round {last + 1} adds seeds {added[0]}-{added[-1]} to {len(found['needed'])} cells"
 
     def new_seeds(self, round_: int) -> list[int]:
         """The seeds round ``round_`` (2, 3, …) adds to each cell it trains."""

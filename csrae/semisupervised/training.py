@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 from csrae import registry
 from csrae.io import atomic_write_text
@@ -141,14 +141,17 @@ class SemiSupervisedTrainer(ModelTrainer):
         super().__init__(model, RunState(config, state_dir, log, monitor="val_error", settle=settle), device)
         self.split, self.supervised = split, isinstance(model, SupervisedClassifier)
 
-    def _batches(self) -> list[tuple[np.ndarray | None, np.ndarray | None]]:
+    def _batches(self) -> list[tuple[Tensor | None, Tensor | None]]:
+        """The epoch's (labelled, unlabelled) batches of training indices, as tensors (a checkpoint holds them)."""
         generator, size, split = self.run.data_generator, self.config.batch_size, self.split
         if self.run.epoch < self.config.pretrain_epochs and not self.supervised:  # unsupervised phase
-            return [(None, batch) for batch in epoch_batches(np.arange(split.size("train")), size, generator)]
-        unlabelled = [] if self.supervised else epoch_batches(split.unlabelled, size, generator)
-        steps = len(unlabelled) or math.ceil(len(split.labelled) / size)
-        labelled = list(labelled_batches(split, steps, size, generator))
-        return list(zip(labelled, unlabelled or [None] * steps))
+            batches = [(None, batch) for batch in epoch_batches(np.arange(split.size("train")), size, generator)]
+        else:
+            unlabelled = [] if self.supervised else epoch_batches(split.unlabelled, size, generator)
+            steps = len(unlabelled) or math.ceil(len(split.labelled) / size)
+            labelled = list(labelled_batches(split, steps, size, generator))
+            batches = list(zip(labelled, unlabelled or [None] * steps))
+        return [tuple(None if b is None else torch.from_numpy(np.asarray(b)) for b in batch) for batch in batches]
 
     def _inputs(self, indices):
         if indices is None:
@@ -157,15 +160,17 @@ class SemiSupervisedTrainer(ModelTrainer):
 
     def train_epoch(self, weight: float) -> dict:
         self.model.train()
-        noise, steps = self.run.noise(self.device), []
-        for labelled, unlabelled in self._batches():
+        noise = self.run.noise(self.device)
+        batches, steps = self.run.epoch_batches(self._batches)
+        for labelled, unlabelled in batches[len(steps) :]:
             x_l, x_u = self._inputs(labelled), self._inputs(unlabelled)
-            y_l = None if labelled is None else torch.from_numpy(self.split.y["train"][labelled]).to(self.device)
-            terms = self.model.loss(x_l, y_l, x_u, weight, noise)
+            y_l = None if labelled is None else torch.from_numpy(self.split.y["train"][labelled.numpy()])
+            terms = self.model.loss(x_l, None if y_l is None else y_l.to(self.device), x_u, weight, noise)
             self.optimizer.zero_grad(set_to_none=True)
             terms.loss.backward()
             self.optimizer.step()
             steps.append(terms.stacked().detach())
+            self.stop_if_asked(batches, steps)
         return self.run.epoch_terms(steps, weight, SemiSupervisedTerms.NAMES)
 
     @torch.no_grad()

@@ -2,8 +2,9 @@
 # checks the config before any job and keeps the input functions of the rules.
 
 import os
+import sys
 
-from csrae import plan
+from csrae import devices, plan
 from csrae.data import registry as datasets
 from csrae.naming import cell_id, weight_name
 from csrae.plan import EVALUATION_STORE, RUN_STORE
@@ -23,12 +24,34 @@ try:
 except (plan.ConfigError, datasets.DatasetFileError) as error:
     raise WorkflowError(str(error)) from None
 SSL, ROUNDS = STUDY.ssl, STUDY.rounds
+
+
+def check_shared_files():
+    """Refuse a storage provider or executor without a file system every job shares (csrae.plan.checks)."""
+    if workflow.remote_exec:
+        return
+    settings, executor = workflow.storage_settings, workflow.executor_plugin
+    no_shared = (
+        executor and executor.common_settings.implies_no_shared_fs and executor.name
+    )
+    usage = {usage.name for usage in settings.shared_fs_usage}
+    try:
+        plan.check_shared_files(usage, settings.default_storage_provider, no_shared)
+    except plan.ConfigError as error:
+        raise WorkflowError(str(error)) from None
+
+
+check_shared_files()  # the command line's flags, before any job (onstart checks the executor's too)
 # A training job trains every setting × seed of one structure (the settings that differ only in the
 # regulariser weight), an evaluation job evaluates them; each job's output is its manifest, named by the
 # hash of what defines it (csrae.plan.jobs); runs and evaluations live in stores (csrae.store).
 STRUCTURE = "{dataset}/{model}/{structure}"
-# Jobs that ask for a GPU go to this partition (profiles/slurm/config.yaml sets the rest).
+# Jobs that ask for a GPU go to this partition (profiles/slurm/config.yaml sets the rest); run by Snakemake
+# itself, each holds one of the `--resources gpu=N` GPUs (csrae.devices).
 GPU_PARTITION = os.environ.get("CSRAE_SLURM_GPU_PARTITION")
+# --resources gpu=N: a Resource, whose value is N or None
+gpus = workflow.global_resources.get("gpu")
+os.environ[devices.SLOTS] = str(getattr(gpus, "value", gpus) or "")
 
 
 wildcard_constraints:
@@ -45,6 +68,28 @@ def gpu_job(rule, runs):
     ``runs(wildcards)``; on the GPU partition ($CSRAE_SLURM_GPU_PARTITION) whenever a GPU is asked for.
     """
     return STUDY.resources.rule(rule, runs, GPU_PARTITION)
+
+
+# The GPU rules, each with the resource policy its jobs follow (csrae.plan.resources).
+GPU_RULES = {
+    "train": "train",
+    "train_round": "train",
+    "evaluate": "evaluate",
+    "evaluate_round": "evaluate",
+    "train_semisupervised": "train_semisupervised",
+}
+
+
+def extend_retries():
+    """A job that needs longer than its time limit continues over further attempts: each GPU rule is retried
+    as many more times as its longest job needs (csrae.plan.resources), on top of --retries (the profile's,
+    for failures).  Set when the run starts: --retries is not known while the rules are parsed.
+    """
+    failures = workflow.execution_settings.retries
+    for name, policy in GPU_RULES.items():
+        workflow.get_rule(name).restart_times = (
+            STUDY.resources.attempts(policy) - 1 + failures
+        )
 
 
 def structure_settings(wildcards):

@@ -3,6 +3,8 @@
 # of the cells an undecided effect needs, on their selected setting alone.
 
 ROUND = "{dataset}/{model}/{hp}/round{round}"
+if ROUNDS.active:
+    print(ROUNDS.status(), file=sys.stderr)
 
 
 def round_cell(wildcards):

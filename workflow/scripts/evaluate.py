@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from csrae import plan
+from csrae import devices, plan
 from csrae.evaluation import EvalConfig
 from csrae.manifests import manifest_entries, repair, write_manifest
 from csrae.plan.jobs import evaluation_job
@@ -15,6 +15,7 @@ from csrae.steps import evaluate_runs
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "a", buffering=1)
 torch.set_num_threads(snakemake.threads)
+devices.claim(snakemake.config["resources"]["gpus_per_job"])  # outside Slurm: a GPU slot of the machine's
 params = snakemake.params
 feature_net = snakemake.input.feature_net or None
 definition = evaluation_job(snakemake.input.runs, params.evaluation, feature_net)

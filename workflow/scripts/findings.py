@@ -16,7 +16,9 @@ parts = {
     "Gains over the paper's reference model": pd.read_csv(snakemake.input.gains),
 }
 sections = [findings.markdown(frame, horizon, f"## {title}") for title, frame in parts.items()]
-markdown = "\n".join(["# Findings", "", *sections])
+undecided = any(not frame.empty and not frame["decided"].astype(bool).all() for frame in parts.values())
+rounds = len(snakemake.params.schedule["seeds"]) > 1
+markdown = "\n".join(["# Findings", "", *sections, *([findings.ADD_SEEDS, ""] if undecided and not rounds else [])])
 atomic_write_text(Path(snakemake.output.md), markdown)
 everything = pd.concat([frame for frame in parts.values() if not frame.empty] or [pd.DataFrame()])
 described = ("family", "subject", "object", "dataset", "metric", *findings.DECISION_COLUMNS)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from csrae import plan
+from csrae import devices, plan, preemption
 from csrae.data import Dataset
 from csrae.manifests import write_manifest
 from csrae.naming import parse_setting_id
@@ -17,6 +17,7 @@ from csrae.trainer import TrainConfig
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "a", buffering=1)
 torch.set_num_threads(snakemake.threads)
+devices.claim(snakemake.config["resources"]["gpus_per_job"])  # outside Slurm: a GPU slot of the machine's
 wc, params = snakemake.wildcards, snakemake.params
 study = plan.replan(snakemake.config)
 preparation, kernels = study.preparation(wc.dataset), study.cpu_kernels()
@@ -29,7 +30,8 @@ for hp in params.settings:
     for seed in params.seeds:
         specs.append(RunSpec(wc.dataset, wc.model, hparams, latent_dim, TrainConfig(**params.training, seed=seed)))
         settings.append({"hp": hp, "seed": seed})
-summaries = train_sweep(specs, data, params.store, pack=params.pack)
+with preemption.reported():  # in the scheduler's log too: the next attempt starts this job's log afresh
+    summaries = train_sweep(specs, data, params.store, pack=params.pack)
 write_manifest(
     snakemake.output.manifest,
     [where | {"key": s["key"], "folder": s["folder"]} for where, s in zip(settings, summaries)],

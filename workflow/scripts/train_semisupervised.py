@@ -6,7 +6,7 @@ import sys
 
 import torch
 
-from csrae import plan
+from csrae import devices, plan, preemption
 from csrae.manifests import write_manifest
 from csrae.naming import parse_labels_id, parse_ssl_setting_id
 from csrae.plan.jobs import semisupervised_job
@@ -16,6 +16,7 @@ from csrae.semisupervised.training import SemiSupervisedSpec, ssl_config, ssl_ru
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "a", buffering=1)
 torch.set_num_threads(snakemake.threads)
+devices.claim(snakemake.config["resources"]["gpus_per_job"])  # outside Slurm: a GPU slot of the machine's
 wc, params = snakemake.wildcards, snakemake.params
 study = plan.replan(snakemake.config)
 definition = semisupervised_job(
@@ -31,6 +32,7 @@ for seed in params.seeds:
     spec = SemiSupervisedSpec(run, labels, fold, weights)
     split = load_split(snakemake.input.data, labels, fold, seed)
     folder = ssl_run_folder(params.store, spec, split, device)
-    record = train_semisupervised(spec, split, folder, device=device, keyed=True)
+    with preemption.reported():  # in the scheduler's log too: the next attempt starts this job's log afresh
+        record = train_semisupervised(spec, split, folder, device=device, keyed=True)
     entries.append({"seed": seed, "key": record["key"], "folder": str(folder)})
 write_manifest(snakemake.output.manifest, entries)
