@@ -24,6 +24,10 @@ def digest(path: str | Path) -> str:
 
 def load(paths) -> None:
     """Import each file once (in order), and export the list to ``$CSRAE_PLUGINS``."""
+    paths = list(paths)
+    if paths:  # the package's own entries first, so that none is credited to a file that imports a registry
+        importlib.import_module("csrae.registry")
+        importlib.import_module("csrae.data")
     for given in paths:
         path = Path(given).resolve()
         if not path.is_file():

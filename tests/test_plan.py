@@ -2,7 +2,11 @@
 every bad config refused before any job with the key at fault on the first line of the message."""
 
 import json
+import os
 import re
+import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -48,6 +52,44 @@ def test_a_job_whose_settings_do_not_hash_to_its_key_is_refused():
     plan.check_job(definition, content_key(definition), "out.json")
     with pytest.raises(plan.JobMismatch, match=r"out.json: this job's settings and code hash to \w+, not to the key 0"):
         plan.check_job(definition | {"seeds": [0]}, "0" * 12, "out.json")
+
+
+PLANNED = """
+import json, sys
+from csrae import plan
+config = json.loads(sys.argv[1])
+study = plan.start(config, [], sys.argv[2], check_data=False) if sys.argv[3] == "start" else plan.replan(config)
+vae = study.train_job("digits", "VAE", "z=4")
+print(json.dumps({"config": study.config, "manifests": study.manifests(), "VAE": vae}))
+"""
+
+
+def test_a_job_with_plugin_files_plans_the_keys_the_planning_process_did(tmp_path):
+    """A job's process loads the config's plugin files as it imports csrae (``$CSRAE_PLUGINS``, before any
+    registry is imported); the package's own models stay its own there too, so each job finds the key its
+    output was named by, and only what a file registered carries that file's digest."""
+    shutil.copy(ROOT / "docs" / "examples" / "sliced_wasserstein.py", tmp_path / "my_models.py")
+    shutil.copy(ROOT / "docs" / "examples" / "digits.py", tmp_path / "my_data.py")
+    config = changed(
+        plugins=["my_models.py", "my_data.py"],
+        models={"VAE": {"beta": [1.0]}, "SWAE": {"lambda": [1.0]}},
+        datasets={"digits": {"latent_dim": 4}},
+    )
+    del config["semisupervised"]
+
+    def planned(how: str, config: dict, env: dict) -> dict:
+        command = [sys.executable, "-c", PLANNED, json.dumps(config), str(SCHEMA), how]
+        out = subprocess.run(
+            command, cwd=tmp_path, env=os.environ | env | {"PYTHONPATH": str(ROOT)}, capture_output=True, text=True
+        )
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout)
+
+    planning = planned("start", config, {})  # what Snakemake plans by: the config checked, defaults filled
+    files = os.pathsep.join(str(tmp_path / name) for name in ("my_models.py", "my_data.py"))
+    job = planned("replan", planning["config"], {"CSRAE_PLUGINS": files})  # what a job's script plans by
+    assert job == planning and any("/SWAE/" in m for m in job["manifests"])
+    assert "plugin" not in job["VAE"] and "plugin" in job["VAE"]["data"]  # digits came from a file, VAE did not
 
 
 def changed(**changes) -> dict:

@@ -98,15 +98,10 @@ def test_contenders_for_a_dead_lock_never_hold_it_together(tmp_path):
 
 
 def test_written_files_follow_the_umask(tmp_path):
-    previous = os.umask(0o002)
-    try:
-        write_json(tmp_path / "shared.json", {"a": 1})
-    finally:
-        os.umask(previous)
-    assert (tmp_path / "shared.json").stat().st_mode & 0o777 == 0o664
-    previous = os.umask(0o077)
-    try:
-        write_json(tmp_path / "private.json", {"a": 1})
-    finally:
-        os.umask(previous)
-    assert (tmp_path / "private.json").stat().st_mode & 0o777 == 0o600
+    for umask, mode in ((0o002, 0o664), (0o077, 0o600)):  # a group-shared results folder, a private one
+        previous = os.umask(umask)
+        try:
+            write_json(tmp_path / f"{mode:o}.json", {"a": 1})
+        finally:
+            os.umask(previous)
+        assert (tmp_path / f"{mode:o}.json").stat().st_mode & 0o777 == mode

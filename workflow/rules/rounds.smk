@@ -7,56 +7,6 @@ if ROUNDS.active:
     print(ROUNDS.status(), file=sys.stderr)
 
 
-def round_cell(wildcards):
-    return cell_id(wildcards.dataset, wildcards.model, wildcards.hp)
-
-
-def round_file(round_):
-    """The file of a round of seeds (csrae.rounds), once its checkpoint has run."""
-    return checkpoints.decide_round.get(round=round_).output[0]
-
-
-def round_inputs(wildcards):
-    """A round's look: the selections and, after the first, the previous round and its new evaluations."""
-    round_ = int(wildcards.round)
-    inputs = {
-        "generative": STUDY.selections("generative"),
-        "knn": STUDY.selections("knn"),
-        "semisupervised": SSL.selections(),
-        "meta": [f"results/data/{dataset}/meta.json" for dataset in STUDY.datasets],
-    }
-    if round_ > 1:
-        inputs["previous"] = round_file(round_ - 1)
-        cells = read_json(inputs["previous"])["needed"]
-        inputs["evaluations"] = [ROUNDS.evaluation_manifest(c, round_) for c in cells]
-    return inputs
-
-
-def rounds_done(wildcards):
-    """The last round's file: what the rounds decided, and every run they added (none without rounds)."""
-    if not ROUNDS.active:
-        return []
-    round_ = 1
-    while not read_json(round_file(round_))["done"]:
-        round_ += 1
-    return round_file(round_)
-
-
-def round_manifests(wildcards):
-    """Every manifest the rounds of seeds wrote (kept by csrae prune)."""
-    if not ROUNDS.active:
-        return []
-    manifests, round_ = [], 1
-    while not (done := read_json(round_file(round_)))["done"]:
-        round_ += 1
-        for cell in done["needed"]:
-            manifests += [
-                ROUNDS.train_manifest(cell, round_),
-                ROUNDS.evaluation_manifest(cell, round_),
-            ]
-    return manifests
-
-
 rule train_round:
     input:
         data=rules.prepare_dataset.output.data,
