@@ -223,7 +223,7 @@ def time_limited_training_continues_over_attempts(cluster_dir: Path, copy: Path,
     assert len(lines) >= 2 and all(" -t 1 " in line and f"-p {LIMITED}" in line for line in lines), lines
     job_ids = re.findall(r"submitted with SLURM jobid (\d+)", (copy / "snakemake.log").read_text())
     states = [state for job_id in job_ids for state in job_states(job_id)]
-    assert states[-1] == "COMPLETED" and set(states[:-1]) == {"TIMEOUT"}, states
+    assert len(states) >= 2 and states[-1] == "COMPLETED" and set(states[:-1]) == {"TIMEOUT"}, states
     # A stopped attempt says so in its Slurm log (its own log is started afresh by the next attempt), and the
     # last attempt went on from what the store held: the run's state (or the run itself, when an attempt
     # finished training just as its limit came).
@@ -234,7 +234,8 @@ def time_limited_training_continues_over_attempts(cluster_dir: Path, copy: Path,
     assert re.search(r"^(resumed from|cached) ", log, re.MULTILINE), log[-3000:]
     (history,) = copy.glob("results/runs/pinwheel/CSRAE/z=2_lambda=3/seed0/*/history.csv")
     assert history.read_text() == (copy / "reference" / "history.csv").read_text()
-    assert reference["epochs"] == epochs
+    assert reference["epochs_run"] == epochs  # no early stop: every attempt's epochs were needed
+    print(f"{epochs} epochs over {len(states)} attempts: {states}")  # for the record
 
 
 def other_gpu_requests_are_accepted(cluster_dir: Path, tmp_path: Path, config: dict) -> None:

@@ -53,6 +53,30 @@ class Rounds:
         added = self.new_seeds(last + 1)
         return text + f"; round {last + 1} adds seeds {added[0]}-{added[-1]} to {len(found['needed'])} cells"
 
+    def look_inputs(self, round_: int, previous: str | None) -> dict:
+        """What round ``round_``'s look reads: the selections and, after the first, the previous round's file
+        and the evaluations of the seeds it added."""
+        study = self.study
+        inputs = {
+            "generative": study.selections("generative"),
+            "knn": study.selections("knn"),
+            "semisupervised": study.ssl.selections(),
+            "meta": [f"results/data/{dataset}/meta.json" for dataset in study.datasets],
+        }
+        if previous:
+            cells = read_json(previous)["needed"]
+            inputs |= {"previous": previous, "evaluations": [self.evaluation_manifest(c, round_) for c in cells]}
+        return inputs
+
+    def added_manifests(self, looks: list[dict]) -> list[str]:
+        """The manifests of every run the rounds added, from the rounds' files in order (kept by csrae prune)."""
+        return [
+            manifest
+            for round_, look in enumerate(looks[:-1], start=2)
+            for cell in look["needed"]
+            for manifest in (self.train_manifest(cell, round_), self.evaluation_manifest(cell, round_))
+        ]
+
     def new_seeds(self, round_: int) -> list[int]:
         """The seeds round ``round_`` (2, 3, …) adds to each cell it trains."""
         return self.seeds[self.schedule.seeds[round_ - 2] : self.schedule.seeds[round_ - 1]]

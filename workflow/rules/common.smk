@@ -1,10 +1,9 @@
 # The study's plan (csrae.plan): every job, its identity and the targets come from there; this file
 # checks the config before any job and keeps the input functions of the rules.
 
-import os
 import sys
 
-from csrae import devices, plan
+from csrae import plan
 from csrae.data import registry as datasets
 from csrae.naming import cell_id, weight_name
 from csrae.plan import EVALUATION_STORE, RUN_STORE
@@ -26,32 +25,10 @@ except (plan.ConfigError, datasets.DatasetFileError) as error:
 SSL, ROUNDS = STUDY.ssl, STUDY.rounds
 
 
-def check_shared_files():
-    """Refuse a storage provider or executor without a file system every job shares (csrae.plan.checks)."""
-    if workflow.remote_exec:
-        return
-    settings, executor = workflow.storage_settings, workflow.executor_plugin
-    no_shared = (
-        executor and executor.common_settings.implies_no_shared_fs and executor.name
-    )
-    usage = {usage.name for usage in settings.shared_fs_usage}
-    try:
-        plan.check_shared_files(usage, settings.default_storage_provider, no_shared)
-    except plan.ConfigError as error:
-        raise WorkflowError(str(error)) from None
-
-
-check_shared_files()  # the command line's flags, before any job (onstart checks the executor's too)
 # A training job trains every setting × seed of one structure (the settings that differ only in the
 # regulariser weight), an evaluation job evaluates them; each job's output is its manifest, named by the
 # hash of what defines it (csrae.plan.jobs); runs and evaluations live in stores (csrae.store).
 STRUCTURE = "{dataset}/{model}/{structure}"
-# Jobs that ask for a GPU go to this partition (profiles/slurm/config.yaml sets the rest); run by Snakemake
-# itself, each holds one of the `--resources gpu=N` GPUs (csrae.devices).
-GPU_PARTITION = os.environ.get("CSRAE_SLURM_GPU_PARTITION")
-# --resources gpu=N: a Resource, whose value is N or None
-gpus = workflow.global_resources.get("gpu")
-os.environ[devices.SLOTS] = str(getattr(gpus, "value", gpus) or "")
 
 
 wildcard_constraints:
@@ -61,35 +38,6 @@ wildcard_constraints:
     hp="[^/]+",
     structure="z=[^/]+",
     job="[0-9a-f]{12}",
-
-
-def gpu_job(rule, runs):
-    """Resources of a rule that trains or evaluates models (csrae.plan.resources), its run count given by
-    ``runs(wildcards)``; on the GPU partition ($CSRAE_SLURM_GPU_PARTITION) whenever a GPU is asked for.
-    """
-    return STUDY.resources.rule(rule, runs, GPU_PARTITION)
-
-
-# The GPU rules, each with the resource policy its jobs follow (csrae.plan.resources).
-GPU_RULES = {
-    "train": "train",
-    "train_round": "train",
-    "evaluate": "evaluate",
-    "evaluate_round": "evaluate",
-    "train_semisupervised": "train_semisupervised",
-}
-
-
-def extend_retries():
-    """A job that needs longer than its time limit continues over further attempts: each GPU rule is retried
-    as many more times as its longest job needs (csrae.plan.resources), on top of --retries (the profile's,
-    for failures).  Set when the run starts: --retries is not known while the rules are parsed.
-    """
-    failures = workflow.execution_settings.retries
-    for name, policy in GPU_RULES.items():
-        workflow.get_rule(name).restart_times = (
-            STUDY.resources.attempts(policy) - 1 + failures
-        )
 
 
 def structure_settings(wildcards):
@@ -161,51 +109,30 @@ def au_table_input(wildcards):
 # Rounds of seeds (rules/rounds.smk)
 
 
-def round_cell(wildcards):
-    return cell_id(wildcards.dataset, wildcards.model, wildcards.hp)
-
-
 def round_file(round_):
     """The file of a round of seeds (csrae.rounds), once its checkpoint has run."""
     return checkpoints.decide_round.get(round=round_).output[0]
 
 
+def round_files():
+    """Every round's file, up to the one that found the study done (none without rounds)."""
+    files = []
+    while ROUNDS.active and not (files and read_json(files[-1])["done"]):
+        files.append(round_file(len(files) + 1))
+    return files
+
+
 def round_inputs(wildcards):
-    """A round's look: the selections and, after the first, the previous round and its new evaluations."""
     round_ = int(wildcards.round)
-    inputs = {
-        "generative": STUDY.selections("generative"),
-        "knn": STUDY.selections("knn"),
-        "semisupervised": SSL.selections(),
-        "meta": [f"results/data/{dataset}/meta.json" for dataset in STUDY.datasets],
-    }
-    if round_ > 1:
-        inputs["previous"] = round_file(round_ - 1)
-        cells = read_json(inputs["previous"])["needed"]
-        inputs["evaluations"] = [ROUNDS.evaluation_manifest(c, round_) for c in cells]
-    return inputs
+    return ROUNDS.look_inputs(round_, round_file(round_ - 1) if round_ > 1 else None)
 
 
 def rounds_done(wildcards):
     """The last round's file: what the rounds decided, and every run they added (none without rounds)."""
-    if not ROUNDS.active:
-        return []
-    round_ = 1
-    while not read_json(round_file(round_))["done"]:
-        round_ += 1
-    return round_file(round_)
+    files = round_files()
+    return files[-1] if files else []
 
 
 def round_manifests(wildcards):
     """Every manifest the rounds of seeds wrote (kept by csrae prune)."""
-    if not ROUNDS.active:
-        return []
-    manifests, round_ = [], 1
-    while not (done := read_json(round_file(round_)))["done"]:
-        round_ += 1
-        for cell in done["needed"]:
-            manifests += [
-                ROUNDS.train_manifest(cell, round_),
-                ROUNDS.evaluation_manifest(cell, round_),
-            ]
-    return manifests
+    return ROUNDS.added_manifests([read_json(path) for path in round_files()])

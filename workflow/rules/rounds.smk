@@ -37,7 +37,8 @@ rule evaluate_round:
     input:
         data=rules.prepare_dataset.output.data,
         runs=lambda wildcards: ROUNDS.train_manifest(
-            round_cell(wildcards), int(wildcards.round)
+            cell_id(wildcards.dataset, wildcards.model, wildcards.hp),
+            int(wildcards.round),
         ),
         feature_net=feature_net_input,
     output:
