@@ -359,7 +359,8 @@ class ModelTrainer:
         self.model, self.run, self.config = model.to(self.device), run, run.config
         self.optimizer = adam(model.parameters(), run.config.lr)
         restored = run.load()
-        restored = run.resume() if run.partial is not None else restored
+        if run.partial is not None:  # an epoch stopped mid-way: continue it at its step
+            restored = run.resume()
         if restored:
             self.model.load_state_dict(restored[0])
             self.optimizer.load_state_dict(restored[1])

@@ -59,18 +59,23 @@ class Resources:
         common = {key: self.config[key] for key in (*PLACEMENT, "max_minutes") if key in self.config}
         return {"max_minutes": MAX_MINUTES} | GPU_JOBS[rule] | common | self.config.get(rule, {}) | overrides
 
-    def check(self) -> None:
-        """Refuse, before any job, a ``slurm_extra`` with a flag the executor plugin sets itself."""
+    def sections(self):
+        """Every ``resources`` section of the config: ``(where, rule, section)``, rule None for the global keys."""
+        yield "resources", None, self.config
+        for rule in GPU_JOBS:
+            yield f"resources.{rule}", rule, self.config.get(rule, {})
         study = self.study
-        sections = {"resources": self.config} | {f"resources.{rule}": self.config.get(rule, {}) for rule in GPU_JOBS}
-        for prefix, config in (
+        for prefix, datasets in (
             ("datasets", study.config["datasets"]),
             ("semisupervised.datasets", study.ssl.config["datasets"]),
         ):
-            for dataset, settings in config.items():
+            for dataset, settings in datasets.items():
                 for rule, section in settings.get("resources", {}).items():
-                    sections[f"{prefix}.{dataset}.resources.{rule}"] = section
-        for where, section in sections.items():
+                    yield f"{prefix}.{dataset}.resources.{rule}", rule, section
+
+    def check(self) -> None:
+        """Refuse, before any job, a ``slurm_extra`` with a flag the executor plugin sets itself."""
+        for where, _, section in self.sections():
             extra = section.get("slurm_extra", "")
             for pattern, setting in PLUGIN_FLAGS.items():
                 if flag := re.search(rf"(?:^|\s)({pattern})", extra):
@@ -97,9 +102,7 @@ class Resources:
 
     def named(self, key: str, rule: str) -> bool:
         """Whether the config sets ``key`` for ``rule`` anywhere: globally, for the rule, for a dataset."""
-        datasets = [*self.study.config["datasets"].values(), *self.study.ssl.config["datasets"].values()]
-        sections = [self.config, self.config.get(rule, {}), *(d.get("resources", {}).get(rule, {}) for d in datasets)]
-        return any(key in section for section in sections)
+        return any(key in section for _, named_rule, section in self.sections() if named_rule in (None, rule))
 
     def rule(self, rule: str, runs, partition: str | None) -> dict:
         """The resources of ``rule``'s jobs (``runs(wildcards)``: a job's runs): ``gpus_per_job`` GPUs, the
